@@ -1,0 +1,40 @@
+# The two set-up commands of README.md: `make book` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ACE    := tools/ace/node_modules/.installed
+
+.PHONY: book test lint bench system-build system-test clean
+
+book: system-build $(STAMP)
+	$(BIN)/publish build source -o dist
+
+test: system-test $(STAMP) $(ACE)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Names what pip cannot bring (and how to install it) before anything is built.
+system-build:
+	@bash tools/system-deps.sh --need build
+system-test:
+	@bash tools/system-deps.sh --need test
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+$(ACE): tools/ace/package.json tools/ace/package-lock.json
+	cd tools/ace && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+clean:
+	rm -rf dist .venv tools/ace/node_modules .pytest_cache .mypy_cache .ruff_cache

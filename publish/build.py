@@ -1,0 +1,109 @@
+"""The whole pipeline: source -> model -> HTML -> editions -> files in `dist/`.
+
+Nothing reaches `dist/` until every writer has succeeded; then each file is written
+under a temporary name and renamed into place, under a lock, so a failed or killed
+build leaves the last good files as they were and two builds never interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PublishError
+from .fonts import check_coverage, shipped_faces
+from .load import load_book
+from .writers import Job, Profile, Writer
+from .writers.epub import EpubWriter
+from .writers.pdf import PdfWriter
+
+WRITERS: dict[str, type[Writer]] = {w.format: w for w in (PdfWriter, EpubWriter)}
+# The PDF is laid out first: the other editions read its pages.
+ORDER = ["pdf", "epub"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Built:
+    files: dict[str, Path]
+    facts: dict[str, object]
+
+
+def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Profile = "pod",
+          progress: Progress | None = None) -> Built:
+    """Build the book in `source` into `out`; raise PublishError on any problem."""
+    say = progress or (lambda stage: None)
+    unknown = [f for f in formats if f not in WRITERS]
+    if unknown:
+        raise PublishError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
+                           f"choose from {', '.join(ORDER)}")
+    epoch = source_date_epoch(source)
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # WeasyPrint dates its font subsets by it
+    with _locked(out):
+        say("Reading the source")
+        book = load_book(source)
+        faces = shipped_faces()
+        check_coverage(book, faces)
+        job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
+        for name in ORDER:
+            if name in formats:
+                say(f"Writing the {name.upper()}")
+                job.files.update(WRITERS[name]().write(job))
+        say("Publishing")
+        files = publish_files(out, job.files)
+    facts = {k: v for k, v in job.facts.items() if isinstance(v, (int, str, float))}
+    return Built(files=files, facts=facts)
+
+
+def source_date_epoch(source: Path) -> int:
+    """SOURCE_DATE_EPOCH if set, else the time of the newest file of the source."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is not None:
+        try:
+            return int(value)
+        except ValueError:
+            raise PublishError("U-EPOCH", f"SOURCE_DATE_EPOCH is not a number: {value!r}",
+                               "set it to seconds since 1970, e.g. $(git log -1 --format=%ct)",
+                               ) from None
+    times = [p.stat().st_mtime for p in source.rglob("*") if p.is_file()]
+    return int(max(times, default=0))
+
+
+def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
+    """Write every file under a temporary name, then rename them all into place."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    temporary = []
+    try:
+        for name, data in files.items():
+            temp = out / f".{name}.{os.getpid()}.tmp"
+            with open(temp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.append((temp, out / name))
+        for temp, final in temporary:
+            os.replace(temp, final)
+            written[final.name] = final
+    finally:
+        for temp, _ in temporary:
+            temp.unlink(missing_ok=True)
+    return written
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold a lock beside `out` (not in it, so a failed build adds nothing to it)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError("U-BUSY", f"another build is writing into {out}",
+                               "wait for it to finish, or build into another folder") from None
+        yield

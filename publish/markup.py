@@ -1,0 +1,108 @@
+"""Markdown and metadata lines -> HTML fragments, with English typography.
+
+markdown-it-py does the parsing, curly quotes and dashes; raw HTML is off, so any
+tag in a source is shown as text, never passed into an edition. Two small rules are
+ours because no library does them: no-break spaces where English typesetting wants
+them, and a `lang="zh-Hans"` span around every run of Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+from .errors import SourceError
+
+# Han ideographs, CJK symbols and punctuation, full-width forms.
+_CJK = "\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# A Chinese run takes in the digits, Latin letters and dashes set solid against it
+# ("1964年", "（英）3050—938"), so that one line of Chinese is one run.
+_SOLID = "0-9A-Za-z\u2013\u2014-"
+_CHINESE_RUN = re.compile(f"[{_SOLID}]*(?:[{_CJK}]+[{_SOLID}]*)+")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_NO_BREAK = [
+    (re.compile(r"(?<![\w.])([A-Z]\.) (?=[A-Z])"), "\\1\u00a0"),  # V. I. Lenin
+    (re.compile(rf"\b({_MONTHS}) (?=\d)"), "\\1\u00a0"),  # May 7
+    (re.compile(r"\b(No\.|Nos\.|p\.|pp\.|Mr\.|Mrs\.|Dr\.) (?=\S)"), "\\1\u00a0"),
+]
+ZH = "zh-Hans"
+
+
+def chinese_span(match: re.Match[str]) -> str:
+    return f'<span lang="{ZH}" xml:lang="{ZH}">{match[0]}</span>'
+
+
+def _text(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return _CHINESE_RUN.sub(chinese_span, escapeHtml(tokens[idx].content))
+
+
+def _no_break_spaces(state: StateCore) -> None:
+    for block in state.tokens:
+        for token in block.children or ():
+            if token.type == "text":
+                for pattern, replacement in _NO_BREAK:
+                    token.content = pattern.sub(replacement, token.content)
+
+
+def _refuse_images(state: StateCore) -> None:
+    for block in state.tokens:
+        for token in block.children or ():
+            if token.type == "image":
+                line = (block.map[0] + 1) if block.map else 0
+                raise _Refused("S-IMAGE", line, "images are not supported in the text yet",
+                               "remove the image; describe it in words if it matters")
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, line: int, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.code, self.line, self.message, self.fix = code, line, message, fix
+
+
+def _editorial(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    if tokens[idx].nesting == 1:
+        return '<div class="editorial" epub:type="notice" role="doc-notice">\n'
+    return "</div>\n"
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
+    md.enable(["replacements", "smartquotes"])
+    md.options["quotes"] = "\u201c\u201d\u2018\u2019"
+    md.use(container_plugin, "editorial", render=_editorial)
+    md.core.ruler.push("no_break_spaces", _no_break_spaces)
+    md.core.ruler.push("refuse_images", _refuse_images)
+    md.add_render_rule("text", _text)
+    return md
+
+
+def body_html(markdown: str, source: str, first_line: int) -> str:
+    """A part's Markdown body as an HTML fragment; errors name `source` and the line."""
+    try:
+        return _markdown().render(markdown)
+    except _Refused as refused:
+        raise SourceError(refused.code, refused.message, refused.fix, source,
+                          first_line + refused.line - 1) from None
+
+
+def inline_html(text: str) -> str:
+    """One line of metadata (a title, a heading line) as inline HTML."""
+    return _markdown().renderInline(text)
+
+
+def plain_text(text: str) -> str:
+    """The same line with typography applied but no markup, for attributes and metadata."""
+    tokens = _markdown().parseInline(text)
+    return "".join(
+        child.content for token in tokens for child in (token.children or ())
+        if child.type in ("text", "code_inline")
+    )

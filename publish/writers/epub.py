@@ -1,0 +1,179 @@
+"""The EPUB 3 edition: the shared HTML as XHTML pages, packaged by ebooklib."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ebooklib import epub
+from lxml import etree
+
+from ..errors import OutputError
+from ..fonts import subset_font
+from ..markup import ZH, plain_text
+from ..render import environment, font_css, render
+from . import STYLES, Job
+
+if TYPE_CHECKING:
+    from ..model import Meta
+    from ..render import Rendering
+
+XHTML = "application/xhtml+xml"
+SHEETS = ["../css/fonts.css", "../css/base.css", "../css/epub.css"]
+ACCESSIBILITY = [
+    ("schema:accessMode", "textual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityHazard", "none"),
+]
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+
+
+@dataclass(frozen=True)
+class Entry:
+    href: str
+    label: str
+    type: str = ""
+
+
+class EpubWriter:
+    format: ClassVar[str] = "epub"
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def write(self, job: Job) -> dict[str, bytes]:
+        rendering = render(job.book, "epub")
+        meta = job.book.meta
+        book = epub.EpubBook()
+        book.set_identifier(meta.edition.identifier)
+        book.set_language(meta.edition.language)
+        _metadata(book, meta)
+        pages = _pages(book, rendering, meta.edition.language)
+        _fonts_and_styles(book, job, pages)
+        nav = _nav(rendering, meta)
+        book.add_item(nav)
+        book.add_item(epub.EpubNcx())
+        book.toc = [epub.Link(f"text/{s.file}#{s.id}", s.title, s.id)
+                    for s in rendering.sections if s.part is not None]
+        book.spine = list(pages.values())
+        out = io.BytesIO()
+        modified = dt.datetime.fromtimestamp(job.epoch, dt.UTC)
+        epub.write_epub(out, book, {"mtime": modified, "epub3_pages": False,
+                                    "raise_exceptions": True})
+        return {job.name(".epub"): _reproducible_zip(out.getvalue(), job.epoch)}
+
+
+def _metadata(book: epub.EpubBook, meta: Meta) -> None:
+    original, edition = meta.original, meta.edition
+    book.add_metadata("DC", "title", original.title, {"id": "title"})
+    book.add_metadata(None, "meta", original.title_zh, {
+        "refines": "#title", "property": "alternate-script", "xml:lang": ZH})
+    for number, author in enumerate(original.authors, 1):
+        book.add_metadata("DC", "creator", author.name, {"id": f"creator{number}"})
+        book.add_metadata(None, "meta", author.role, {
+            "refines": f"#creator{number}", "property": "role", "scheme": "marc:relators"})
+        book.add_metadata(None, "meta", author.file_as, {
+            "refines": f"#creator{number}", "property": "file-as"})
+    book.add_metadata("DC", "publisher", edition.publisher)
+    book.add_metadata("DC", "source", f"{original.title}. {original.place}: "
+                      f"{original.publisher}, {original.year}. {original.edition}.",
+                      {"id": "source"})
+    book.add_metadata(None, "meta", original.publisher_zh, {
+        "refines": "#source", "property": "alternate-script", "xml:lang": ZH})
+    book.add_metadata("DC", "date", str(edition.year))
+    book.add_metadata("DC", "rights", edition.rights)
+    book.add_metadata("DC", "description", edition.description)
+    for subject in edition.subjects:
+        book.add_metadata("DC", "subject", subject)
+    for prop, value in ACCESSIBILITY:
+        book.add_metadata(None, "meta", value, {"property": prop})
+    book.add_metadata(None, "meta", _summary(meta), {"property": "schema:accessibilitySummary"})
+    book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
+
+
+def _summary(meta: Meta) -> str:
+    return (f"{meta.edition.short_title} is a text-only book: every page is real text, "
+            "structured with headings and a table of contents, in a reading order that "
+            "follows the printed book. Chinese passages are marked as Chinese. "
+            "It has no images other than the cover, and no hazards.")
+
+
+def _pages(book: epub.EpubBook, rendering: Rendering, language: str) -> dict[str, epub.EpubItem]:
+    template = environment().get_template("epub/page.xhtml.jinja")
+    pages: dict[str, epub.EpubItem] = {}
+    for section in rendering.sections:
+        xhtml = template.render(title=section.title, html=section.html,
+                                stylesheets=SHEETS, language=language)
+        _well_formed(xhtml, section.file)
+        item = epub.EpubItem(uid=section.id, file_name=f"text/{section.file}",
+                             media_type=XHTML, content=xhtml.encode("utf-8"))
+        book.add_item(item)
+        pages[section.id] = item
+    return pages
+
+
+def _fonts_and_styles(book: epub.EpubBook, job: Job, pages: dict[str, epub.EpubItem]) -> None:
+    """The shipped fonts, cut down to the characters the book uses, and the style sheets."""
+    text = set("[]")  # the editorial brackets come from the style sheet
+    for item in pages.values():
+        root = etree.fromstring(item.content)
+        text.update("".join(root.itertext()))
+    for face in job.faces:
+        book.add_item(epub.EpubItem(
+            uid=f"font-{face.file.stem}", file_name=f"fonts/{face.file.name}",
+            media_type="font/otf" if face.format == "opentype" else "font/ttf",
+            content=subset_font(face, text)))
+    fonts = font_css(job.faces, lambda face: f"../fonts/{face.file.name}")
+    book.add_item(epub.EpubItem(uid="css-fonts", file_name="css/fonts.css",
+                                media_type="text/css", content=fonts.encode("utf-8")))
+    for name in ("base", "epub"):
+        book.add_item(epub.EpubItem(uid=f"css-{name}", file_name=f"css/{name}.css",
+                                    media_type="text/css",
+                                    content=(STYLES / f"{name}.css").read_bytes()))
+
+
+def _nav(rendering: Rendering, meta: Meta) -> epub.EpubItem:
+    def href(id: str) -> str:
+        return f"text/{rendering.section(id).file}#{id}"
+
+    toc = [Entry(href(s.id), s.title) for s in rendering.sections if s.part is not None]
+    landmarks = [Entry(href(s.id), s.title, s.landmark)
+                 for s in rendering.sections if s.landmark]
+    title = plain_text(meta.contents_heading).title()
+    xhtml = environment().get_template("epub/nav.xhtml.jinja").render(
+        toc=toc, landmarks=landmarks, page_list=[], contents_title=title,
+        stylesheets=[s.removeprefix("../") for s in SHEETS], language=meta.edition.language)
+    _well_formed(xhtml, "nav.xhtml")
+    item = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type=XHTML,
+                         content=xhtml.encode("utf-8"))
+    item.properties = ["nav"]
+    return item
+
+
+def _well_formed(xhtml: str, name: str) -> None:
+    try:
+        etree.fromstring(xhtml.encode("utf-8"))
+    except etree.XMLSyntaxError as error:
+        raise OutputError("O-XHTML", f"{name} is not well-formed XHTML: {error}",
+                          "report this: a template produced bad markup") from None
+
+
+def _reproducible_zip(data: bytes, epoch: int) -> bytes:
+    """Rewrite the zip with fixed dates and order: ebooklib stamps entries with now()."""
+    stamp = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.UTC).timetuple()[:6]
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(source.namelist(), key=lambda n: (n != "mimetype", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()

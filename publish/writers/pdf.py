@@ -1,0 +1,93 @@
+"""The print edition: the shared HTML laid out by WeasyPrint into the PDF interior."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import unquote, urlparse
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from ..errors import OutputError, SourceError
+from ..fonts import FONTS
+from ..render import environment, font_css, modified, render
+from . import STYLES, Job
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+BLEED = {"pod": None, "press": "3mm"}
+
+
+class Refused(FatalURLFetchingError):
+    pass
+
+
+class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
+    """Loads files under the given folders and nothing else: no network, no other file."""
+
+    def __init__(self, *roots: Path) -> None:
+        super().__init__(allowed_protocols={"file"})
+        self.roots = [root.resolve() for root in roots]
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file:"):
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+        raise Refused(f"the book may not load '{url[:200]}'")
+
+
+@dataclass
+class Laid:
+    """A laid-out document and the PDF written from it."""
+
+    document: Document
+    pdf: bytes
+
+
+def lay_out(job: Job, html: str, extra_css: str, base: Path) -> Laid:
+    """Render HTML with the shared sheets, the print sheet and the shipped fonts."""
+    fetcher = ConfinedFetcher(base, STYLES, FONTS)
+    fonts = FontConfiguration()
+    sheets = [
+        CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), font_config=fonts,
+            url_fetcher=fetcher),
+        CSS(filename=STYLES / "base.css", url_fetcher=fetcher),
+        CSS(filename=STYLES / "print.css", url_fetcher=fetcher),
+        CSS(string=extra_css, font_config=fonts, url_fetcher=fetcher),
+    ]
+    try:
+        document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=fonts)
+        pdf = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False)
+    except Refused as refused:
+        raise SourceError("S-FETCH", str(refused), "use only files inside the source folder",
+                          job.book.meta.slug) from None
+    for font in document.fonts.values():
+        if font.missing:
+            chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(font.missing))
+            raise OutputError("O-GLYPH-MISSING", f"characters drawn without a glyph: {chars}",
+                              "add a font that has them to fonts/fonts.yaml")
+    return Laid(document, pdf)
+
+
+class PdfWriter:
+    format: ClassVar[str] = "pdf"
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def write(self, job: Job) -> dict[str, bytes]:
+        rendering = render(job.book, "print")
+        env = environment()
+        html = env.get_template("print/book.html.jinja").render(
+            meta=job.book.meta, modified=modified(job.epoch),
+            sections=[s for s in rendering.sections if s.id != "cover"])
+        page_css = env.get_template("print/page.css.jinja").render(
+            settings=job.book.meta.print, bleed=BLEED[job.profile])
+        laid = lay_out(job, html, page_css, Path(job.book.root))
+        job.facts["pdf.pages"] = len(laid.document.pages)
+        job.facts["pdf.document"] = laid.document
+        return {job.name(".pdf"): laid.pdf}
