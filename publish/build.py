@@ -18,12 +18,13 @@ from .errors import PublishError
 from .fonts import check_coverage, shipped_faces
 from .load import load_book
 from .writers import Job, Profile, Writer
+from .writers.cover import CoverWriter
 from .writers.epub import EpubWriter
 from .writers.pdf import PdfWriter
 
-WRITERS: dict[str, type[Writer]] = {w.format: w for w in (PdfWriter, EpubWriter)}
+WRITERS: dict[str, type[Writer]] = {w.format: w for w in (PdfWriter, CoverWriter, EpubWriter)}
 # The PDF is laid out first: the other editions read its pages.
-ORDER = ["pdf", "epub"]
+ORDER = ["pdf", "cover", "epub"]
 
 Progress = Callable[[str], None]
 
@@ -42,6 +43,9 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     if unknown:
         raise PublishError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
                            f"choose from {', '.join(ORDER)}")
+    # A writer that reads another's facts brings it along (the cover needs the page count).
+    formats = [f for f in ORDER if f in formats or any(
+        f in WRITERS[g].needs for g in formats)]
     epoch = source_date_epoch(source)
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # WeasyPrint dates its font subsets by it
     with _locked(out):
@@ -56,7 +60,8 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
                 job.files.update(WRITERS[name]().write(job))
         say("Publishing")
         files = publish_files(out, job.files)
-    facts = {k: v for k, v in job.facts.items() if isinstance(v, (int, str, float))}
+    facts: dict[str, object] = {k: v for k, v in job.facts.items()
+                                if isinstance(v, (int, str, float))}
     return Built(files=files, facts=facts)
 
 

@@ -84,6 +84,7 @@ def subset_font(face: Face, chars: Iterable[str]) -> bytes:
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
+    options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat"]  # Graphite: unused
     with TTFont(face.file) as font:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes={ord(c) for c in chars} | {0x20, 0xA0})

@@ -122,9 +122,10 @@ def _read_yaml(text: str, path: Path, root: Path, first_line: int = 1) -> tuple[
         # Point at where the broken construct began (an unclosed bracket's line) if known.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
         line = first_line + mark.line if mark is not None else first_line
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        if getattr(error, "context", None):
-            problem += f" ({error.context})"  # type: ignore[attr-defined]
+        problem = str(getattr(error, "problem", None) or str(error).splitlines()[0])
+        context = getattr(error, "context", None)
+        if context:
+            problem += f" ({context})"
         raise SourceError("S-YAML", f"YAML syntax error: {problem}",
                           "check the indentation and quote values that contain ': ' or '#'",
                           rel, line) from None

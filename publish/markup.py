@@ -88,7 +88,7 @@ def _markdown() -> MarkdownIt:
 def body_html(markdown: str, source: str, first_line: int) -> str:
     """A part's Markdown body as an HTML fragment; errors name `source` and the line."""
     try:
-        return _markdown().render(markdown)
+        return str(_markdown().render(markdown))
     except _Refused as refused:
         raise SourceError(refused.code, refused.message, refused.fix, source,
                           first_line + refused.line - 1) from None
@@ -96,7 +96,7 @@ def body_html(markdown: str, source: str, first_line: int) -> str:
 
 def inline_html(text: str) -> str:
     """One line of metadata (a title, a heading line) as inline HTML."""
-    return _markdown().renderInline(text)
+    return str(_markdown().renderInline(text))
 
 
 def plain_text(text: str) -> str:

@@ -36,7 +36,7 @@ class Section:
     file: str  # the EPUB file that holds it
     title: str  # a plain label, for <title> and navigation
     landmark: str | None  # the EPUB landmark type, if it is one
-    html: str  # the <section> element
+    html: Markup  # the <section> element, safe to put into a page as it is
     in_contents: bool = False
     part: Part | None = None
 
@@ -76,9 +76,10 @@ def render(book: Book, edition: EditionKind) -> Rendering:
 
     context = {"meta": book.meta, "parts": book.parts, "href": href, "edition": edition}
 
-    def section(id: str, template: str, title: str, landmark: str | None, **extra: object) -> Section:
+    def section(id: str, template: str, title: str, landmark: str | None,
+                **extra: object) -> Section:
         html = env.get_template(f"sections/{template}.html.jinja").render(context, id=id, **extra)
-        return Section(id=id, file=files[id], title=title, landmark=landmark, html=html,
+        return Section(id=id, file=files[id], title=title, landmark=landmark, html=Markup(html),
                        part=parts.get(id), in_contents=bool(extra.get("in_contents")))
 
     meta = book.meta

@@ -16,6 +16,7 @@ from ..fonts import subset_font
 from ..markup import ZH, plain_text
 from ..render import environment, font_css, render
 from . import STYLES, Job
+from .cover import front_png
 
 if TYPE_CHECKING:
     from ..model import Meta
@@ -29,7 +30,6 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "structuralNavigation"),
     ("schema:accessibilityFeature", "tableOfContents"),
     ("schema:accessibilityFeature", "readingOrder"),
-    ("schema:accessibilityFeature", "alternativeText"),
     ("schema:accessibilityFeature", "displayTransformability"),
     ("schema:accessibilityHazard", "none"),
 ]
@@ -56,6 +56,7 @@ class EpubWriter:
         _metadata(book, meta)
         pages = _pages(book, rendering, meta.edition.language)
         _fonts_and_styles(book, job, pages)
+        book.set_cover("images/cover.png", front_png(job), create_page=False)
         nav = _nav(rendering, meta)
         book.add_item(nav)
         book.add_item(epub.EpubNcx())
@@ -123,7 +124,7 @@ def _fonts_and_styles(book: epub.EpubBook, job: Job, pages: dict[str, epub.EpubI
     text = set("[]")  # the editorial brackets come from the style sheet
     for item in pages.values():
         root = etree.fromstring(item.content)
-        text.update("".join(root.itertext()))
+        text.update("".join(str(t) for t in root.itertext()))
     for face in job.faces:
         book.add_item(epub.EpubItem(
             uid=f"font-{face.file.stem}", file_name=f"fonts/{face.file.name}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 BLEED = {"pod": None, "press": "3mm"}
 
 
-class Refused(FatalURLFetchingError):
+class Refused(FatalURLFetchingError):  # type: ignore[misc]
     pass
 
 
@@ -49,20 +50,20 @@ class Laid:
     pdf: bytes
 
 
-def lay_out(job: Job, html: str, extra_css: str, base: Path) -> Laid:
-    """Render HTML with the shared sheets, the print sheet and the shipped fonts."""
+def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Laid:
+    """Render HTML with the shipped fonts, the named sheets of styles/ and `extra_css`."""
+    base = Path(job.book.root)
     fetcher = ConfinedFetcher(base, STYLES, FONTS)
     fonts = FontConfiguration()
-    sheets = [
+    css = [
         CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), font_config=fonts,
             url_fetcher=fetcher),
-        CSS(filename=STYLES / "base.css", url_fetcher=fetcher),
-        CSS(filename=STYLES / "print.css", url_fetcher=fetcher),
+        *(CSS(filename=STYLES / name, font_config=fonts, url_fetcher=fetcher) for name in sheets),
         CSS(string=extra_css, font_config=fonts, url_fetcher=fetcher),
     ]
     try:
         document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=fonts)
+            stylesheets=css, font_config=fonts)
         pdf = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False)
     except Refused as refused:
         raise SourceError("S-FETCH", str(refused), "use only files inside the source folder",
@@ -87,7 +88,7 @@ class PdfWriter:
             sections=[s for s in rendering.sections if s.id != "cover"])
         page_css = env.get_template("print/page.css.jinja").render(
             settings=job.book.meta.print, bleed=BLEED[job.profile])
-        laid = lay_out(job, html, page_css, Path(job.book.root))
+        laid = lay_out(job, html, ["base.css", "print.css"], page_css)
         job.facts["pdf.pages"] = len(laid.document.pages)
         job.facts["pdf.document"] = laid.document
         return {job.name(".pdf"): laid.pdf}
