@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ACE    := tools/ace/node_modules/.installed
+# Reproducible builds: every date in every file comes from the last commit's time.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 .PHONY: book test lint bench system-build system-test clean
 

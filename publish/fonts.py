@@ -46,6 +46,12 @@ class Face:
             return frozenset(font.getBestCmap())
 
     @property
+    def css_family(self) -> str:
+        """The name the style sheets use. No installed font has it, so WeasyPrint, which
+        looks @font-face families up among the system's fonts too, finds only ours."""
+        return f"{self.family} Shipped"  # no brackets: WeasyPrint writes it into PDF names
+
+    @property
     def format(self) -> str:
         return "opentype" if self.file.suffix == ".otf" else "truetype"
 

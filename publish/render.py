@@ -102,8 +102,8 @@ def render(book: Book, edition: EditionKind) -> Rendering:
 
 def font_css(faces: list[Face], url: Callable[[Face], str]) -> str:
     """The @font-face rules of the shipped faces; `url` says where each file is."""
-    latin = next(face.family for face in faces if face.role == "latin")
-    cjk = next(face.family for face in faces if face.role == "cjk")
+    latin = next(face.css_family for face in faces if face.role == "latin")
+    cjk = next(face.css_family for face in faces if face.role == "cjk")
     return environment().get_template("fonts.css.jinja").render(
         faces=faces, url=url, latin=latin, cjk=cjk)
 

@@ -1,98 +1,50 @@
 """The structured source says what the scanned book says: no word lost, added or changed.
 
-The scan (`/work/shared/seed/000_053b15a79672fe52.txt`) is read afresh by every test,
+The scan (`tests/seed/`, a copy of `../shared/seed/`) is read afresh by every test,
 and the expectations are derived from it rather than copied into this file. Only
 plain Python and PyYAML are used, so these tests do not depend on the loader.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from .scan import (
+    TERMINAL,
+    blocks_from,
+    index_of,
+    page_breaks,
+    plain_lines,
+    seed_contents,
+    seed_paragraphs,
+    seed_prose,
+    words,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
-SEED = Path("/work/shared/seed/000_053b15a79672fe52.txt")
-
-# A paragraph that ends with one of these has ended; any other ending is a page break.
-TERMINAL = tuple('.!?:;,\u201d"')
 # The number of paragraphs the scan broke at a page (checked so that a change in
 # how the scan is parsed cannot silently shrink test (a) to nothing).
 EXPECTED_BREAKS = 8
-DATELINE = re.compile(r"^[A-Z][a-z]+ \d{1,2}, \d{4}$")
 EDITORIAL = re.compile(r"^::: *editorial\s*\n.*?\n:::\s*$", re.M | re.S)
 
-pytestmark = pytest.mark.skipif(not SEED.exists(), reason="the scanned seed is not available")
-
-
 # --- reading the scan ---------------------------------------------------------
-
-
-def seed_paragraphs() -> list[str]:
-    """The scan's paragraphs (blocks between blank lines), each with its lines kept."""
-    text = SEED.read_text(encoding="utf-8")
-    return [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
-
-
-def plain_lines(paragraph: str) -> list[str]:
-    """A scanned block's lines without the scan's Markdown (bold, headings, escapes)."""
-    lines = []
-    for line in paragraph.split("\n"):
-        line = line.strip()
-        line = re.sub(r"^#+\s+", "", line)
-        # an escaped star is the ornament; other stars are bold or italic marks
-        line = "*" if line == "\\*" else re.sub(r"^\*+|\*+$", "", line)
-        lines.append(line.strip())
-    return lines
-
-
-def index_of(paragraphs: list[str], start: str, after: int = -1) -> int:
-    for i, p in enumerate(paragraphs):
-        if i > after and p.startswith(start):
-            return i
-    raise AssertionError(f"the scan has no paragraph starting {start!r}")
-
-
-def seed_prose() -> list[str]:
-    """The running text of the scan: the publisher's note and the May 7 letter's body.
-
-    The publisher's note begins with the first paragraph after the CONTENTS entries;
-    the letter's body begins at its salutation. Between them come the letter's
-    heading, dateline and addressee, which the source holds in the part's header.
-    """
-    paras = seed_paragraphs()
-    contents = index_of(paras, "## CONTENTS")
-    note = contents + 2  # the heading, then the block of entries
-    assert "\t" in paras[contents + 1], "the block after CONTENTS should be the entries"
-    heading = index_of(paras, "**LETTER OF THE", after=note)
-    salutation = index_of(paras, "Dear Comrades,", after=heading)
-    return paras[note:heading] + paras[salutation:]
-
-
-def page_breaks() -> list[tuple[str, str]]:
-    """Each pair of prose paragraphs the scan split where a printed page ended."""
-    prose = seed_prose()
-    breaks = []
-    for first, then in itertools.pairwise(prose):
-        if first.startswith("**") or then.startswith("**") or DATELINE.match(first):
-            continue
-        if not first.rstrip().endswith(TERMINAL):
-            breaks.append((first, then))
-    return breaks
 
 
 # --- reading the source -------------------------------------------------------
 
 
-def book() -> dict:
-    return yaml.safe_load((SOURCE / "book.yaml").read_text(encoding="utf-8"))
+def book() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((SOURCE / "book.yaml").read_text(encoding="utf-8"))
+    return data
 
 
-def split_part(path: Path) -> tuple[dict, str]:
+def split_part(path: Path) -> tuple[dict[str, Any], str]:
     raw = path.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf"), f"{path.name} starts with a BOM"
     text = raw.decode("utf-8")
@@ -102,7 +54,7 @@ def split_part(path: Path) -> tuple[dict, str]:
     return yaml.safe_load(match[1]), match[2]
 
 
-def parts() -> list[tuple[dict, str]]:
+def parts() -> list[tuple[dict[str, Any], str]]:
     return [split_part(SOURCE / name) for name in book()["text"]]
 
 
@@ -115,10 +67,6 @@ def source_paragraphs() -> list[str]:
     for _, body in parts():
         paras += [p.strip() for p in re.split(r"\n\s*\n", without_editorial(body)) if p.strip()]
     return paras
-
-
-def words(text: str) -> list[str]:
-    return [w for w in (w.replace("*", "") for w in text.split()) if w]
 
 
 # --- (a) the page breaks are joined -------------------------------------------
@@ -204,14 +152,6 @@ def test_the_letter_heading_dateline_and_addressee_are_the_scans() -> None:
 # --- (c) cover, title page and imprint ----------------------------------------
 
 
-def blocks_from(start: str, count: int, occurrence: int) -> list[list[str]]:
-    paras = seed_paragraphs()
-    at = -1
-    for _ in range(occurrence):
-        at = index_of(paras, start, after=at)
-    return [plain_lines(p) for p in paras[at : at + count]]
-
-
 def test_the_cover_is_the_scans() -> None:
     cover = book()["cover"]
     assert [b["lines"] for b in cover] == blocks_from("**SEVEN LETTERS", 2, 1)
@@ -242,16 +182,6 @@ def test_the_original_numbers_are_the_imprints() -> None:
 
 
 # --- (d) the order of the letters ---------------------------------------------
-
-
-def seed_contents() -> list[str]:
-    """The contents entries in the scan's order, and the displaced entry last."""
-    paras = seed_paragraphs()
-    contents = index_of(paras, "## CONTENTS")
-    entries = [line.split("\t")[0].strip() for line in paras[contents + 1].split("\n")]
-    displaced = " ".join(plain_lines(paras[contents - 1]))
-    assert displaced.startswith("LETTER OF THE CENTRAL COMMITTEE")
-    return [*entries, displaced]
 
 
 def test_the_letters_follow_the_original_contents() -> None:
