@@ -35,7 +35,9 @@ def render(
     """A small PDF/X-4 from WeasyPrint, with a fixed SOURCE_DATE_EPOCH."""
     colour_profile = (
         f"@color-profile device-cmyk {{ src: url({PROFILE.as_uri()}); components: c, m, y, k }}"
-        if profile else "")
+        if profile
+        else ""
+    )
     html = f"""<!doctype html><html lang="en"><head><title>Test book</title>
     <meta name="dcterms.created" content="2024-01-01T00:00:00Z">
     <meta name="dcterms.modified" content="2024-01-01T00:00:00Z">
@@ -132,8 +134,13 @@ def test_standard_font_reference_is_not_embedded(tmp_path: Path) -> None:
     doc.add_blank_page(page_size=(360, 576))
     page = doc.pages[0]
     page.obj.TrimBox = pikepdf.Array([0, 0, 360, 576])
-    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+    page.Resources = pikepdf.Dictionary(
+        Font=pikepdf.Dictionary(
+            F1=pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+            )
+        )
+    )
     page.Contents = doc.make_stream(b"BT /F1 12 Tf 72 500 Td (Hello) Tj ET")
     out = io.BytesIO()
     doc.save(out)
@@ -217,10 +224,14 @@ def test_ids_come_from_the_seed_and_the_content() -> None:
     pdf = render()
     labels = [PageLabelRange(0, "arabic", 1)]
     document_id, instance_id, permanent = ids(
-        finish_pdf(pdf, page_labels=labels, document_id_seed=SEED))
+        finish_pdf(pdf, page_labels=labels, document_id_seed=SEED)
+    )
     other_seed = ids(finish_pdf(pdf, page_labels=labels, document_id_seed=b"another book"))
-    other_text = ids(finish_pdf(render("<h1>One</h1><p>Other words.</p>"), page_labels=labels,
-                                document_id_seed=SEED))
+    other_text = ids(
+        finish_pdf(
+            render("<h1>One</h1><p>Other words.</p>"), page_labels=labels, document_id_seed=SEED
+        )
+    )
     assert document_id.startswith("uuid:") and instance_id.startswith("uuid:")
     assert other_seed[0] != document_id and other_seed[2] != permanent
     assert other_text[0] == document_id and other_text[2] == permanent
@@ -233,8 +244,11 @@ def book() -> bytes:
 
 
 def test_page_mode_and_page_labels(book: bytes) -> None:
-    labels = [PageLabelRange(0, "none", 1), PageLabelRange(1, "roman", 1),
-              PageLabelRange(3, "arabic", 1)]
+    labels = [
+        PageLabelRange(0, "none", 1),
+        PageLabelRange(1, "roman", 1),
+        PageLabelRange(3, "arabic", 1),
+    ]
     finished = finish_pdf(book, page_labels=labels, document_id_seed=SEED)
     with pikepdf.open(io.BytesIO(finished)) as doc:
         assert len(doc.pages) == 6
@@ -244,19 +258,21 @@ def test_page_mode_and_page_labels(book: bytes) -> None:
 
 def test_labels_can_start_elsewhere_and_outline_can_stay_closed(book: bytes) -> None:
     labels = [PageLabelRange(0, "roman", 5), PageLabelRange(2, "arabic", 10)]
-    finished = finish_pdf(book, page_labels=labels, open_outline=False,
-                          document_id_seed=SEED)
+    finished = finish_pdf(book, page_labels=labels, open_outline=False, document_id_seed=SEED)
     with pikepdf.open(io.BytesIO(finished)) as doc:
         assert "/PageMode" not in doc.Root
         assert [page.label for page in doc.pages] == ["v", "vi", "10", "11", "12", "13"]
 
 
-@pytest.mark.parametrize("labels", [
-    [PageLabelRange(1, "arabic", 1)],
-    [PageLabelRange(0, "roman", 1), PageLabelRange(0, "arabic", 1)],
-    [PageLabelRange(0, "roman", 1), PageLabelRange(9, "arabic", 1)],
-    [PageLabelRange(0, "arabic", 0)],
-])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [PageLabelRange(1, "arabic", 1)],
+        [PageLabelRange(0, "roman", 1), PageLabelRange(0, "arabic", 1)],
+        [PageLabelRange(0, "roman", 1), PageLabelRange(9, "arabic", 1)],
+        [PageLabelRange(0, "arabic", 0)],
+    ],
+)
 def test_bad_label_ranges_are_refused(book: bytes, labels: list[PageLabelRange]) -> None:
     with pytest.raises(OutputError) as raised:
         finish_pdf(book, page_labels=labels, document_id_seed=SEED)

@@ -99,8 +99,8 @@ def _output_intent(doc: pikepdf.Pdf) -> list[Finding]:
         if not isinstance(intent, Dictionary) or intent.get("/S") != Name.GTS_PDFX:
             continue
         profile = intent.get("/DestOutputProfile")
-        cmyk = isinstance(profile, Stream) and int(profile.get("/N", 0)) == 4
-        if cmyk and profile.read_bytes()[16:20] == b"CMYK":  # the ICC header's colour space
+        header = profile.read_bytes()[:20] if isinstance(profile, Stream) else b""
+        if header[16:20] == b"CMYK" and intent.DestOutputProfile.get("/N") == 4:  # ICC header
             return []
         message = "the PDF/X output intent has no CMYK ICC profile (DestOutputProfile, /N 4)"
         return [_error("P-OUTPUT-INTENT-NOT-CMYK", message)]

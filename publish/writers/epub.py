@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..render import Rendering
 
 XHTML = "application/xhtml+xml"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SHEETS = ["../css/fonts.css", "../css/base.css", "../css/epub.css"]
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
@@ -67,14 +68,14 @@ class EpubWriter:
         modified = dt.datetime.fromtimestamp(job.epoch, dt.UTC)
         epub.write_epub(out, book, {"mtime": modified, "epub3_pages": False,
                                     "raise_exceptions": True})
-        return {job.name(".epub"): _reproducible_zip(out.getvalue(), job.epoch)}
+        return {job.name(".epub"): _finish(out.getvalue(), job.epoch, meta.edition.language)}
 
 
 def _metadata(book: epub.EpubBook, meta: Meta) -> None:
     original, edition = meta.original, meta.edition
     book.add_metadata("DC", "title", original.title, {"id": "title"})
     book.add_metadata(None, "meta", original.title_zh, {
-        "refines": "#title", "property": "alternate-script", "xml:lang": ZH})
+        "refines": "#title", "property": "alternate-script", XML_LANG: ZH})
     for number, author in enumerate(original.authors, 1):
         book.add_metadata("DC", "creator", author.name, {"id": f"creator{number}"})
         book.add_metadata(None, "meta", author.role, {
@@ -82,11 +83,13 @@ def _metadata(book: epub.EpubBook, meta: Meta) -> None:
         book.add_metadata(None, "meta", author.file_as, {
             "refines": f"#creator{number}", "property": "file-as"})
     book.add_metadata("DC", "publisher", edition.publisher)
+    # The 1964 original, in English and, as its imprint gives it, in Chinese.
     book.add_metadata("DC", "source", f"{original.title}. {original.place}: "
                       f"{original.publisher}, {original.year}. {original.edition}.",
                       {"id": "source"})
-    book.add_metadata(None, "meta", original.publisher_zh, {
-        "refines": "#source", "property": "alternate-script", "xml:lang": ZH})
+    book.add_metadata(None, "meta", f"{original.title_zh}。{original.place_zh}："
+                      f"{original.publisher_zh}，{original.edition_zh}。", {
+                          "refines": "#source", "property": "alternate-script", XML_LANG: ZH})
     book.add_metadata("DC", "date", str(edition.year))
     book.add_metadata("DC", "rights", edition.rights)
     book.add_metadata("DC", "description", edition.description)
@@ -165,10 +168,12 @@ def _well_formed(xhtml: str, name: str) -> None:
                           "report this: a template produced bad markup") from None
 
 
-def _reproducible_zip(data: bytes, epoch: int) -> bytes:
-    """Rewrite the zip with fixed dates and order: ebooklib stamps entries with now()."""
+def _finish(data: bytes, epoch: int, language: str) -> bytes:
+    """Rewrite ebooklib's zip, for what ebooklib cannot do: fixed dates and order (it stamps
+    entries with now()) and the package's own `xml:lang` (DAISY Ace asks for it)."""
     stamp = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.UTC).timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))
+    opf = next(n for n in source.namelist() if n.endswith(".opf"))
     names = sorted(source.namelist(), key=lambda n: (n != "mimetype", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -176,5 +181,14 @@ def _reproducible_zip(data: bytes, epoch: int) -> bytes:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=9)
+            content = source.read(name)
+            if name == opf:
+                content = _with_language(content, language)
+            target.writestr(info, content, compresslevel=9)
     return out.getvalue()
+
+
+def _with_language(opf: bytes, language: str) -> bytes:
+    root = etree.fromstring(opf)
+    root.set(XML_LANG, language)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))

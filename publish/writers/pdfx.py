@@ -61,12 +61,19 @@ def finish_pdf(
     open_outline: bool = True,
     document_id_seed: bytes,
 ) -> bytes:
-    """Return `pdf_bytes` with fixed ids, /PageLabels and /PageMode; same input, same bytes."""
+    """Return `pdf_bytes` with fixed ids, /PageLabels and /PageMode; same input, same bytes.
+
+    `open_outline` sets /PageMode /UseOutlines when the PDF has bookmarks (else none is set).
+    An empty `page_labels` removes /PageLabels. Bad ranges raise OutputError O-PAGE-LABELS.
+    """
     try:
         pdf = pikepdf.open(io.BytesIO(pdf_bytes))
     except pikepdf.PdfError as error:
-        raise OutputError("O-PDF-UNREADABLE", f"the interior PDF cannot be read: {error}",
-                          "report it: WeasyPrint wrote a PDF that qpdf cannot parse") from None
+        raise OutputError(
+            "O-PDF-UNREADABLE",
+            f"the interior PDF cannot be read: {error}",
+            "report it: WeasyPrint wrote a PDF that qpdf cannot parse",
+        ) from None
     with pdf:
         _set_page_labels(pdf, page_labels)
         _set_page_mode(pdf, open_outline)
@@ -113,9 +120,12 @@ def _set_page_labels(pdf: pikepdf.Pdf, ranges: Sequence[PageLabelRange]) -> None
     count = len(pdf.pages)
     problem = _label_problem(ranges, count)
     if problem:
-        raise OutputError("O-PAGE-LABELS", f"page label ranges: {problem}",
-                          "start the first range at page index 0, keep the start indexes "
-                          "increasing and below the page count, and count from 1 or more")
+        raise OutputError(
+            "O-PAGE-LABELS",
+            f"page label ranges: {problem}",
+            "start the first range at page index 0, keep the start indexes "
+            "increasing and below the page count, and count from 1 or more",
+        )
     nums = pikepdf.Array()
     for label_range in ranges:
         label = pikepdf.Dictionary(Type=pikepdf.Name("/PageLabel"))
