@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PublishError
+from .checks.preflight import preflight
+from .errors import OutputError, PublishError
 from .fonts import check_coverage, shipped_faces
 from .load import load_book
-from .writers import Job, Profile, Writer
+from .writers import Job, PrintGeometry, Profile, Writer
 from .writers.cover import CoverWriter
 from .writers.epub import EpubWriter
 from .writers.pdf import PdfWriter
@@ -58,11 +60,31 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
             if name in formats:
                 say(f"Writing the {name.upper()}")
                 job.files.update(WRITERS[name]().write(job))
+        say("Checking the print files")
+        preflight_all(job)
         say("Publishing")
         files = publish_files(out, job.files)
     facts: dict[str, object] = {k: v for k, v in job.facts.items()
                                 if isinstance(v, (int, str, float))}
     return Built(files=files, facts=facts)
+
+
+def preflight_all(job: Job) -> None:
+    """Preflight every print file the writers asked for; the first error stops the build."""
+    asked: dict[str, PrintGeometry] = job.facts.get("preflight", {})
+    with tempfile.TemporaryDirectory() as folder:
+        for name, geometry in asked.items():
+            path = Path(folder) / name
+            path.write_bytes(job.files[name])
+            errors = [f for f in preflight(path, trim_mm=geometry.trim_mm,
+                                           bleed_mm=geometry.bleed_mm,
+                                           black_text=geometry.black_text)
+                      if f.severity == "error"]
+            if errors:
+                raise OutputError("O-PREFLIGHT", f"{name} fails the print preflight: {errors[0]}"
+                                  + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                                  "report it: the print style sheets made a file a printer "
+                                  "would reject")
 
 
 def source_date_epoch(source: Path) -> int:

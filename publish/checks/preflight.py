@@ -43,8 +43,10 @@ Colour = tuple[str, tuple[float, ...]]  # (space kind, components)
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float) -> list[Finding]:
-    """Check the interior PDF at `pdf` for a print-on-demand service; [] when it passes."""
+def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float,
+              black_text: bool = True) -> list[Finding]:
+    """Check a print PDF at `pdf` for a print-on-demand service; [] when it passes.
+    `black_text`: text must be K-only (an interior); a cover may set text in colour."""
     findings = _qpdf_check(pdf)
     try:
         doc = pikepdf.open(pdf)
@@ -62,7 +64,7 @@ def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float) -> li
             if scan.rgb:
                 what = ", ".join(f"{count} x {kind}" for kind, count in sorted(scan.rgb.items()))
                 problems.append(("P-RGB", f"RGB colour: {what}"))
-            if scan.text_not_k:
+            if scan.text_not_k and black_text:
                 problems.append(("P-TEXT-NOT-K", f"{scan.text_not_k} {_NOT_K}"))
             findings += [_error(code, message, f"page {number}") for code, message in problems]
             if scan.marks:

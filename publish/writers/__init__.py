@@ -35,6 +35,19 @@ class Job:
     def name(self, suffix: str) -> str:
         return f"{self.book.meta.slug}{suffix}"
 
+    def to_preflight(self, name: str, trim_mm: tuple[float, float], bleed_mm: float,
+                     black_text: bool) -> None:
+        """Ask the build to preflight the print file `name` before it is published."""
+        self.facts.setdefault("preflight", {})[name] = PrintGeometry(trim_mm, bleed_mm,
+                                                                     black_text)
+
+
+@dataclass(frozen=True)
+class PrintGeometry:
+    trim_mm: tuple[float, float]
+    bleed_mm: float
+    black_text: bool  # text in K only (an interior), or in colour (a cover)
+
 
 class Writer(Protocol):
     format: ClassVar[str]  # the name `publish build --format` knows it by

@@ -12,12 +12,12 @@ from markupsafe import Markup
 from ..model import mm
 from ..render import environment, modified, render
 from . import Job
-from .pdf import lay_out
+from .pdf import finish, lay_out
 
 if TYPE_CHECKING:
     from ..model import Print
 
-SHEETS = ["base.css", "cover.css"]
+SHEETS = ["color.css", "base.css", "cover.css"]
 
 BLEED_IN = 0.125  # KDP, Lulu and IngramSpark all ask 0.125 in on every outer edge
 # Inches of spine per page, by service and paper (research notes: KDP's and Lulu's rules).
@@ -44,18 +44,23 @@ def cover_size(settings: Print, pages: int) -> tuple[float, float]:
 
 
 def _html(job: Job, *, back: bool, pages: int) -> tuple[str, str]:
-    """The cover's HTML, and the CSS that gives its page and columns their sizes."""
+    """The cover's HTML, and the CSS that gives its page and columns their sizes: the page
+    is the trimmed spread (or the front panel alone) and the bleed lies outside it."""
     settings = job.book.meta.print
     front = render(job.book, "print").section("cover").html
-    panel = mm(settings.trim_width) / 25.4 + BLEED_IN
+    panel = mm(settings.trim_width) / 25.4
+    height = mm(settings.trim_height) / 25.4
     spine = spine_inches(pages, settings.paper) if back else 0.0
-    width, height = (cover_size(settings, pages) if back else
-                     (panel - BLEED_IN, mm(settings.trim_height) / 25.4))
     html = environment().get_template("print/cover.html.jinja").render(
         meta=job.book.meta, modified=modified(job.epoch), front=Markup(front), back=back,
         spine_text=pages >= SPINE_TEXT_MIN_PAGES)
-    columns = f"{panel:.4f}in {spine:.4f}in {panel:.4f}in" if back else f"{width:.4f}in"
-    page = (f"@page {{ size: {width:.4f}in {height:.4f}in; margin: 0; }}\n"
+    if back:
+        size, columns = f"{2 * panel + spine:.4f}in {height:.4f}in", (
+            f"{panel:.4f}in {spine:.4f}in {panel:.4f}in")
+        bleed = f"bleed: {BLEED_IN}in;"
+    else:
+        size, columns, bleed = f"{panel:.4f}in {height:.4f}in", f"{panel:.4f}in", ""
+    page = (f"@page {{ size: {size}; margin: 0; {bleed} }}\n"
             f".spread {{ grid-template-columns: {columns}; }}")
     return html, page
 
@@ -81,4 +86,8 @@ class CoverWriter:
         pages = int(job.facts["pdf.pages"])
         html, page = _html(job, back=True, pages=pages)
         laid = lay_out(job, html, SHEETS, page)
-        return {job.name("-cover.pdf"): laid.pdf}
+        width, height = cover_size(job.book.meta.print, pages)
+        job.to_preflight(job.name("-cover.pdf"),
+                         ((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
+                         BLEED_IN * 25.4, black_text=False)
+        return {job.name("-cover.pdf"): finish(job, laid.pdf, [])}

@@ -14,13 +14,15 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ..errors import OutputError, SourceError
 from ..fonts import FONTS
+from ..model import mm
 from ..render import environment, font_css, modified, render
 from . import STYLES, Job
+from .pdfx import PageLabelRange, add_crop_marks, finish_pdf
 
 if TYPE_CHECKING:
     from weasyprint import Document
 
-BLEED = {"pod": None, "press": "3mm"}
+BLEED_MM = {"pod": 0.0, "press": 3.0}  # press: bleed and crop marks for an offset printer
 
 
 class Refused(FatalURLFetchingError):  # type: ignore[misc]
@@ -55,15 +57,16 @@ def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Laid:
     base = Path(job.book.root)
     fetcher = ConfinedFetcher(base, STYLES, FONTS)
     fonts = FontConfiguration()
+    profiles: dict[str, Any] = {}  # filled by @color-profile rules, like fonts by @font-face
+    shared = {"font_config": fonts, "color_profiles": profiles, "url_fetcher": fetcher}
     css = [
-        CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), font_config=fonts,
-            url_fetcher=fetcher),
-        *(CSS(filename=STYLES / name, font_config=fonts, url_fetcher=fetcher) for name in sheets),
-        CSS(string=extra_css, font_config=fonts, url_fetcher=fetcher),
+        CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), **shared),
+        *(CSS(filename=STYLES / name, **shared) for name in sheets),
+        CSS(string=extra_css, **shared),
     ]
     try:
         document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(
-            stylesheets=css, font_config=fonts)
+            stylesheets=css, font_config=fonts, color_profiles=profiles)
         pdf = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False)
     except Refused as refused:
         raise SourceError("S-FETCH", str(refused), "use only files inside the source folder",
@@ -74,6 +77,18 @@ def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Laid:
             raise OutputError("O-GLYPH-MISSING", f"characters drawn without a glyph: {chars}",
                               "add a font that has them to fonts/fonts.yaml")
     return Laid(document, pdf)
+
+
+def finish(job: Job, pdf: bytes, labels: list[PageLabelRange]) -> bytes:
+    """Reproducible ids, page labels and an outline shown on opening (see pdfx.py)."""
+    return finish_pdf(pdf, page_labels=labels,
+                      document_id_seed=job.book.meta.edition.identifier.encode())
+
+
+def page_labels(document: Document, first_body_id: str) -> list[PageLabelRange]:
+    """Front matter i, ii, ...; the body 1, 2, ... from the page where its first part opens."""
+    body = next(i for i, page in enumerate(document.pages) if first_body_id in page.anchors)
+    return [PageLabelRange(0, "roman", 1), PageLabelRange(body, "arabic", 1)]
 
 
 class PdfWriter:
@@ -87,8 +102,15 @@ class PdfWriter:
             meta=job.book.meta, modified=modified(job.epoch),
             sections=[s for s in rendering.sections if s.id != "cover"])
         page_css = env.get_template("print/page.css.jinja").render(
-            settings=job.book.meta.print, bleed=BLEED[job.profile])
-        laid = lay_out(job, html, ["base.css", "print.css"], page_css)
+            settings=job.book.meta.print, bleed=f"{BLEED_MM[job.profile]}mm"
+            if BLEED_MM[job.profile] else None)
+        laid = lay_out(job, html, ["color.css", "base.css", "print.css"], page_css)
+        labels = page_labels(laid.document, job.book.parts[0].id)
         job.facts["pdf.pages"] = len(laid.document.pages)
         job.facts["pdf.document"] = laid.document
-        return {job.name(".pdf"): laid.pdf}
+        job.facts["pdf.labels"] = labels
+        settings = job.book.meta.print
+        job.to_preflight(job.name(".pdf"), (mm(settings.trim_width), mm(settings.trim_height)),
+                         BLEED_MM[job.profile], black_text=True)
+        pdf = finish(job, laid.pdf, labels)
+        return {job.name(".pdf"): add_crop_marks(pdf) if job.profile == "press" else pdf}

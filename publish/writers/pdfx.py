@@ -169,3 +169,38 @@ def _set_xmp_ids(pdf: pikepdf.Pdf, document_id: str, instance_id: str) -> None:
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
         xmp["xmpMM:DocumentID"] = document_id
         xmp["xmpMM:InstanceID"] = instance_id
+
+
+# Crop marks for an offset printer, drawn by hand: WeasyPrint's own `marks: crop` are RGB
+# and sit inside the bleed, where a PDF/X file must have no RGB and a press wants none.
+MARK_OFFSET_PT = 3.0  # the gap between the bleed's edge and a mark
+MARK_LENGTH_PT = 15.0
+_REGISTRATION = b"1 1 1 1 K"  # every ink, so each plate carries the marks
+
+
+def add_crop_marks(pdf_bytes: bytes) -> bytes:
+    """Grow each page's MediaBox around its BleedBox and draw CMYK crop marks there,
+    at the TrimBox's corners."""
+    reach = MARK_OFFSET_PT + MARK_LENGTH_PT
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
+            bx0, by0, bx1, by1 = (float(v) for v in page.obj.get("/BleedBox", page.obj.TrimBox))
+            media = pikepdf.Array([bx0 - reach, by0 - reach, bx1 + reach, by1 + reach])
+            page.obj.MediaBox = media
+            if "/CropBox" in page.obj:
+                page.obj.CropBox = media
+            page.obj.ArtBox = page.obj.TrimBox
+            lines = []
+            for x, left in ((x0, bx0 - MARK_OFFSET_PT), (x1, bx1 + MARK_OFFSET_PT)):
+                end = left - MARK_LENGTH_PT if x == x0 else left + MARK_LENGTH_PT
+                for y in (y0, y1):
+                    lines.append(f"{left:.3f} {y:.3f} m {end:.3f} {y:.3f} l S")
+            for y, below in ((y0, by0 - MARK_OFFSET_PT), (y1, by1 + MARK_OFFSET_PT)):
+                end = below - MARK_LENGTH_PT if y == y0 else below + MARK_LENGTH_PT
+                for x in (x0, x1):
+                    lines.append(f"{x:.3f} {below:.3f} m {x:.3f} {end:.3f} l S")
+            marks = b"Q q 0.25 w " + _REGISTRATION + b" " + " ".join(lines).encode() + b" Q"
+            page.contents_add(pdf.make_stream(b"q"), prepend=True)
+            page.contents_add(pdf.make_stream(marks))
+        return _save(pdf)
