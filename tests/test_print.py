@@ -1,0 +1,219 @@
+"""The print edition read back from its files (issue 4): fonts, geometry, preflight,
+contents numbers against the printed folios, the outline, page labels, the cover spread."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pikepdf
+import pytest
+import yaml
+
+from publish.build import build
+from publish.checks.preflight import preflight
+from publish.writers.cover import BLEED_IN, cover_size, spine_inches
+
+from .conftest import PROJECT
+from .readback import MM, pdf_lines
+from .test_editions import LEADER_AND_FOLIO
+
+BOOK: dict[str, Any] = yaml.safe_load((PROJECT / "source" / "book.yaml").read_text("utf-8"))
+PT = 72.0
+TRIM = (4.25 * PT, 6.87 * PT)  # source/book.yaml: print.trim_width, trim_height
+TRIM_MM = (4.25 * 25.4, 6.87 * 25.4)
+
+
+@pytest.fixture(scope="module")
+def pdf(seven_letters: Path) -> Path:
+    return seven_letters / "seven-letters.pdf"
+
+
+@pytest.fixture(scope="module")
+def press(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("press")
+    build(PROJECT / "source", out, ["pdf"], profile="press")
+    return out / "seven-letters.pdf"
+
+
+def folio(page: Any) -> str:
+    """The number printed in the page's foot, or '' (the foot: below the text area)."""
+    foot = page.crop((0, page.height - 16 * MM, page.width, page.height))
+    text = (foot.extract_text() or "").strip()
+    return text if re.fullmatch(r"\d+|[ivxlc]+", text) else ""
+
+
+def solid(text: str) -> str:
+    """Letters and digits only, case kept: a heading in capitals, whatever its line breaks."""
+    return "".join(c for c in text if c.isalnum())
+
+
+def test_the_trim_comes_from_book_yaml() -> None:
+    settings = BOOK["print"]
+    assert (settings["trim_width"], settings["trim_height"]) == ("4.25in", "6.87in")
+
+
+def test_every_font_is_embedded_as_pdffonts_sees_it(pdf: Path) -> None:
+    rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[2:]
+    assert rows
+    for row in rows:
+        emb, sub = row.split()[-5:-3]
+        assert (emb, sub) == ("yes", "yes"), row
+
+
+def test_every_page_is_the_trim_size(pdf: Path) -> None:
+    with pikepdf.open(pdf) as doc:
+        for page in doc.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
+            assert (x1 - x0, y1 - y0) == pytest.approx(TRIM, abs=0.5)
+            assert [float(v) for v in page.obj.MediaBox] == pytest.approx([x0, y0, x1, y1])
+
+
+def test_press_pages_carry_bleed_and_marks(press: Path) -> None:
+    bleed = 3 * MM
+    with pikepdf.open(press) as doc:
+        for page in doc.pages:
+            trim = [float(v) for v in page.obj.TrimBox]
+            bleed_box = [float(v) for v in page.obj.BleedBox]
+            media = [float(v) for v in page.obj.MediaBox]
+            assert (trim[2] - trim[0], trim[3] - trim[1]) == pytest.approx(TRIM, abs=0.5)
+            assert bleed_box == pytest.approx(
+                [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed], abs=0.1)
+            assert media[0] < bleed_box[0] and media[2] > bleed_box[2]  # room for the marks
+    findings = preflight(press, trim_mm=TRIM_MM, bleed_mm=3)
+    assert [f for f in findings if f.severity == "error"] == []
+    assert any(f.code == "P-MARKS" for f in findings)
+
+
+def test_the_preflight_passes_on_the_interior_and_the_cover(seven_letters: Path) -> None:
+    assert preflight(seven_letters / "seven-letters.pdf", trim_mm=TRIM_MM, bleed_mm=0) == []
+    with pikepdf.open(seven_letters / "seven-letters.pdf") as doc:
+        pages = len(doc.pages)
+    width = 2 * 4.25 + spine_inches(pages, BOOK["print"]["paper"])
+    cover = preflight(seven_letters / "seven-letters-cover.pdf",
+                      trim_mm=(width * 25.4, TRIM_MM[1]), bleed_mm=BLEED_IN * 25.4,
+                      black_text=False)
+    assert cover == []
+
+
+def test_the_contents_numbers_are_the_folios_where_the_letters_open(pdf: Path) -> None:
+    contents = [line.text for line in pdf_lines(pdf, pages=range(2, 3))][1:]
+    entries, current = [], ""
+    for line in contents:
+        current = f"{current} {line}".strip()
+        number = LEADER_AND_FOLIO.search(current)
+        if number:
+            entries.append((LEADER_AND_FOLIO.sub("", current), number[0].split()[-1].strip(".")))
+            current = ""
+    assert len(entries) == 7
+    with pdfplumber.open(pdf) as doc:
+        printed = {}
+        for page in doc.pages:
+            text = solid(page.extract_text() or "")
+            for title, _ in entries:
+                # a letter opens on the page where its heading stands whole, in capitals
+                if solid(title) in text and title not in printed and page.page_number > 3:
+                    printed[title] = folio(page)
+    assert [number for _, number in entries] == [printed[title] for title, _ in entries]
+
+
+def test_the_outline_mirrors_the_contents(pdf: Path) -> None:
+    contents = [line.text for line in pdf_lines(pdf, pages=range(2, 3))][1:]
+    titles, current = [], ""
+    numbers = []
+    for line in contents:
+        current = f"{current} {line}".strip()
+        number = LEADER_AND_FOLIO.search(current)
+        if number:
+            titles.append(LEADER_AND_FOLIO.sub("", current))
+            numbers.append(number[0].split()[-1])
+            current = ""
+    with pikepdf.open(pdf) as doc:
+        assert doc.Root.PageMode == pikepdf.Name.UseOutlines
+        index = {page.obj.objgen: n for n, page in enumerate(doc.pages)}
+        with doc.open_outline() as outline:
+            entries = [(item.title, doc.pages[index[item.destination[0].objgen]].label)
+                       for item in outline.root]
+    assert entries == list(zip(titles, numbers, strict=True))
+
+
+def test_the_page_labels_are_the_printed_folios(pdf: Path) -> None:
+    with pikepdf.open(pdf) as doc:
+        labels = [page.label for page in doc.pages]
+    with pdfplumber.open(pdf) as doc:
+        folios = [folio(page) for page in doc.pages]
+    assert labels[:4] == ["i", "ii", "iii", "iv"]
+    checked = 0
+    for label, printed in zip(labels, folios, strict=True):
+        if printed:
+            assert printed == label
+            checked += 1
+    assert checked >= len(labels) // 2
+    assert labels[4:] == [str(n) for n in range(1, len(labels) - 3)]
+
+
+def test_blank_pages_are_truly_blank_and_openings_have_no_running_head(pdf: Path) -> None:
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            body = page.crop((0, 15 * MM, page.width, page.height - 16 * MM))
+            head = page.crop((0, 0, page.width, 15 * MM)).extract_text() or ""
+            if not (body.extract_text() or "").strip():
+                assert not page.chars and not page.lines and not page.rects, page.page_number
+            if re.search(r"^LETTER OF THE", body.extract_text() or ""):
+                assert not head.strip(), f"running head on opening page {page.page_number}"
+
+
+def test_running_heads(pdf: Path) -> None:
+    with pikepdf.open(pdf) as doc:
+        labels = [page.label for page in doc.pages]
+    with pdfplumber.open(pdf) as doc:
+        heads = {labels[n]: (page.crop((0, 0, page.width, 15 * MM)).extract_text() or "").strip()
+                 for n, page in enumerate(doc.pages)}
+    assert heads["4"] == BOOK["edition"]["short_title"]  # a verso of the May 7 letter
+    assert heads["5"] == "Letter of May 7, 1964"  # a recto
+
+
+def test_the_document_metadata(pdf: Path) -> None:
+    with pikepdf.open(pdf) as doc:
+        info = doc.docinfo
+        assert str(info.Title) == BOOK["original"]["title"]
+        assert str(info.Author) == ", ".join(a["name"] for a in BOOK["original"]["authors"])
+        assert str(info.Keywords) == ", ".join(BOOK["edition"]["subjects"])
+        assert str(info.Subject) == " ".join(BOOK["edition"]["description"].split())
+        assert str(info.CreationDate).startswith("D:20231114")  # SOURCE_DATE_EPOCH
+        assert str(doc.Root.Lang) == "en"
+        assert "GTS_PDFX" in str(doc.Root.OutputIntents[0].S)
+
+
+@pytest.mark.parametrize("pages", [24, 80, 250, 600])
+@pytest.mark.parametrize("paper", ["white", "cream"])
+def test_the_cover_width_follows_the_page_count(pages: int, paper: str) -> None:
+    from publish.model import Print
+
+    settings = Print.model_validate({**BOOK["print"], "paper": paper})
+    per_page = {"white": 0.002252, "cream": 0.0025}[paper]  # KDP's published rule
+    width, height = cover_size(settings, pages)
+    assert width == pytest.approx(2 * 4.25 + pages * per_page + 2 * 0.125)
+    assert height == pytest.approx(6.87 + 2 * 0.125)
+
+
+def test_the_built_cover_is_that_wide(seven_letters: Path) -> None:
+    with pikepdf.open(seven_letters / "seven-letters.pdf") as doc:
+        pages = len(doc.pages)
+    with pikepdf.open(seven_letters / "seven-letters-cover.pdf") as doc:
+        (page,) = doc.pages
+        media = [float(v) / PT for v in page.obj.MediaBox]
+        trim = [float(v) / PT for v in page.obj.TrimBox]
+    per_page = {"white": 0.002252, "cream": 0.0025}[BOOK["print"]["paper"]]
+    assert media[2] - media[0] == pytest.approx(2 * 4.25 + pages * per_page + 2 * 0.125,
+                                                abs=0.002)
+    assert trim[2] - trim[0] == pytest.approx(2 * 4.25 + pages * per_page, abs=0.002)
+
+
+def test_two_builds_give_the_same_pdf(tmp_path: Path, pdf: Path) -> None:
+    build(PROJECT / "source", tmp_path, ["pdf"])
+    assert (tmp_path / "seven-letters.pdf").read_bytes() == pdf.read_bytes()
