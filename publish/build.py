@@ -45,9 +45,10 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     if unknown:
         raise PublishError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
                            f"choose from {', '.join(ORDER)}")
-    # A writer that reads another's facts brings it along (the cover needs the page count).
-    formats = [f for f in ORDER if f in formats or any(
-        f in WRITERS[g].needs for g in formats)]
+    # A writer that reads another's facts brings it along (the cover needs the page count);
+    # only the files of the formats asked for are published.
+    asked = set(formats)
+    run = [f for f in ORDER if f in asked or any(f in WRITERS[g].needs for g in asked)]
     epoch = source_date_epoch(source)
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # WeasyPrint dates its font subsets by it
     with _locked(out):
@@ -56,24 +57,29 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
         faces = shipped_faces()
         check_coverage(book, faces)
         job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
-        for name in ORDER:
-            if name in formats:
-                say(f"Writing the {name.upper()}")
-                job.files.update(WRITERS[name]().write(job))
+        wanted: set[str] = set()
+        for name in run:
+            say(f"Writing the {name.upper()}")
+            written = WRITERS[name]().write(job)
+            job.files.update(written)
+            if name in asked:
+                wanted.update(written)
         say("Checking the print files")
-        preflight_all(job)
+        preflight_all(job, wanted)
         say("Publishing")
-        files = publish_files(out, job.files)
+        files = publish_files(out, {k: v for k, v in job.files.items() if k in wanted})
     facts: dict[str, object] = {k: v for k, v in job.facts.items()
                                 if isinstance(v, (int, str, float))}
     return Built(files=files, facts=facts)
 
 
-def preflight_all(job: Job) -> None:
-    """Preflight every print file the writers asked for; the first error stops the build."""
+def preflight_all(job: Job, published: set[str]) -> None:
+    """Preflight every print file to be published; the first error stops the build."""
     asked: dict[str, PrintGeometry] = job.facts.get("preflight", {})
     with tempfile.TemporaryDirectory() as folder:
         for name, geometry in asked.items():
+            if name not in published:
+                continue
             path = Path(folder) / name
             path.write_bytes(job.files[name])
             errors = [f for f in preflight(path, trim_mm=geometry.trim_mm,

@@ -52,6 +52,22 @@ def _no_break_spaces(state: StateCore) -> None:
                     token.content = pattern.sub(replacement, token.content)
 
 
+_BLOCKS = {"paragraph_open", "heading_open", "list_item_open", "blockquote_open"}
+
+
+def _block_ids(state: StateCore) -> None:
+    """Give every block an id (`<part>-<n>`): the page map names where a printed page
+    begins by block and offset, and the EPUB puts its page-break markers there."""
+    prefix = state.env.get("id_prefix")
+    if not prefix:
+        return
+    number = 0
+    for token in state.tokens:
+        if token.type in _BLOCKS and not token.hidden:
+            number += 1
+            token.attrSet("id", f"{prefix}-{number}")
+
+
 def _refuse_images(state: StateCore) -> None:
     for block in state.tokens:
         for token in block.children or ():
@@ -81,14 +97,16 @@ def _markdown() -> MarkdownIt:
     md.use(container_plugin, "editorial", render=_editorial)
     md.core.ruler.push("no_break_spaces", _no_break_spaces)
     md.core.ruler.push("refuse_images", _refuse_images)
+    md.core.ruler.push("block_ids", _block_ids)
     md.add_render_rule("text", _text)
     return md
 
 
-def body_html(markdown: str, source: str, first_line: int) -> str:
-    """A part's Markdown body as an HTML fragment; errors name `source` and the line."""
+def body_html(markdown: str, source: str, first_line: int, id_prefix: str) -> str:
+    """A part's Markdown body as an HTML fragment, its blocks numbered `<id_prefix>-<n>`;
+    errors name `source` and the line."""
     try:
-        return str(_markdown().render(markdown))
+        return str(_markdown().render(markdown, {"id_prefix": id_prefix}))
     except _Refused as refused:
         raise SourceError(refused.code, refused.message, refused.fix, source,
                           first_line + refused.line - 1) from None

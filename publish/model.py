@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic import (
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Lines = Annotated[list[NonEmpty], Field(min_length=1)]
 
+URN = r"^urn:(uuid|isbn):\S+$"
 _LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$")
 _PER_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 
@@ -69,9 +71,11 @@ class Original(Strict):
 
 
 class Edition(Strict):
-    """This edition's own identity."""
+    """This edition's own identity: `identifier` names the EPUB, `print_identifier` the
+    print edition (derived from `identifier` when not given: stable, never random)."""
 
-    identifier: Annotated[str, StringConstraints(pattern=r"^urn:(uuid|isbn):\S+$")]
+    identifier: Annotated[str, StringConstraints(pattern=URN)]
+    print_identifier: Annotated[str, StringConstraints(pattern=URN)] | None = None
     short_title: NonEmpty
     publisher: NonEmpty
     year: Annotated[int, Field(ge=1450, le=2100)]
@@ -79,6 +83,13 @@ class Edition(Strict):
     rights: NonEmpty
     subjects: Annotated[list[NonEmpty], Field(min_length=1)]
     description: NonEmpty
+
+
+    @property
+    def print_id(self) -> str:
+        if self.print_identifier:
+            return self.print_identifier
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.identifier + '#print')}"
 
 
 class Block(Strict):

@@ -91,7 +91,7 @@ def render(book: Book, edition: EditionKind) -> Rendering:
     ]
     body_starts = next((p for p in book.parts if p.header.kind != "preface"), book.parts[0])
     for part in book.parts:
-        body = body_html(part.body, part.source, part.body_line)
+        body = body_html(part.body, part.source, part.body_line, part.id)
         sections.append(section(
             part.id, "part", plain_text(part.header.title),
             "bodymatter" if part is body_starts else None,

@@ -102,7 +102,8 @@ def pdf_lines(path: Path, top_mm: float = 0, bottom_mm: float = 0,
         for index, page in enumerate(pdf.pages):
             if pages is not None and index not in pages:
                 continue
-            area = page.crop((0, top_mm * MM, page.width, page.height - bottom_mm * MM))
+            x0, top, x1, bottom = page.bbox
+            area = page.crop((x0, top + top_mm * MM, x1, bottom - bottom_mm * MM))
             for line in area.extract_text_lines(layout=False, strip=True):
                 out.append(Line(index, line["x0"], line["top"], line["text"]))
     return out

@@ -14,6 +14,7 @@ from lxml import etree
 from ..errors import OutputError
 from ..fonts import subset_font
 from ..markup import ZH, plain_text
+from ..pagebreaks import Marker, insert_markers, markers
 from ..render import environment, font_css, render
 from . import STYLES, Job
 from .cover import front_png
@@ -32,6 +33,8 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "tableOfContents"),
     ("schema:accessibilityFeature", "readingOrder"),
     ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityFeature", "pageBreakMarkers"),
+    ("schema:accessibilityFeature", "pageNavigation"),
     ("schema:accessibilityHazard", "none"),
 ]
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
@@ -46,7 +49,7 @@ class Entry:
 
 class EpubWriter:
     format: ClassVar[str] = "epub"
-    needs: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[tuple[str, ...]] = ("pdf",)  # its page-list comes from the PDF's layout
 
     def write(self, job: Job) -> dict[str, bytes]:
         rendering = render(job.book, "epub")
@@ -55,10 +58,11 @@ class EpubWriter:
         book.set_identifier(meta.edition.identifier)
         book.set_language(meta.edition.language)
         _metadata(book, meta)
-        pages = _pages(book, rendering, meta.edition.language)
+        page_markers = markers(job.facts["pagemap"])
+        pages = _pages(book, rendering, meta.edition.language, page_markers)
         _fonts_and_styles(book, job, pages)
         book.set_cover("images/cover.png", front_png(job), create_page=False)
-        nav = _nav(rendering, meta)
+        nav = _nav(rendering, meta, page_markers)
         book.add_item(nav)
         book.add_item(epub.EpubNcx())
         book.toc = [epub.Link(f"text/{s.file}#{s.id}", s.title, s.id)
@@ -97,6 +101,8 @@ def _metadata(book: epub.EpubBook, meta: Meta) -> None:
         book.add_metadata("DC", "subject", subject)
     for prop, value in ACCESSIBILITY:
         book.add_metadata(None, "meta", value, {"property": prop})
+    # The page-break markers follow the print edition (unprefixed: EPUB Accessibility 1.1).
+    book.add_metadata(None, "meta", edition.print_id, {"property": "pageBreakSource"})
     book.add_metadata(None, "meta", _summary(meta), {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
 
@@ -108,15 +114,17 @@ def _summary(meta: Meta) -> str:
             "It has no images other than the cover, and no hazards.")
 
 
-def _pages(book: epub.EpubBook, rendering: Rendering, language: str) -> dict[str, epub.EpubItem]:
+def _pages(book: epub.EpubBook, rendering: Rendering, language: str,
+           page_markers: list[Marker]) -> dict[str, epub.EpubItem]:
     template = environment().get_template("epub/page.xhtml.jinja")
     pages: dict[str, epub.EpubItem] = {}
     for section in rendering.sections:
         xhtml = template.render(title=section.title, html=section.html,
                                 stylesheets=SHEETS, language=language)
         _well_formed(xhtml, section.file)
+        content = insert_markers(xhtml.encode("utf-8"), section.id, page_markers)
         item = epub.EpubItem(uid=section.id, file_name=f"text/{section.file}",
-                             media_type=XHTML, content=xhtml.encode("utf-8"))
+                             media_type=XHTML, content=content)
         book.add_item(item)
         pages[section.id] = item
     return pages
@@ -142,16 +150,18 @@ def _fonts_and_styles(book: epub.EpubBook, job: Job, pages: dict[str, epub.EpubI
                                     content=(STYLES / f"{name}.css").read_bytes()))
 
 
-def _nav(rendering: Rendering, meta: Meta) -> epub.EpubItem:
+def _nav(rendering: Rendering, meta: Meta, page_markers: list[Marker]) -> epub.EpubItem:
     def href(id: str) -> str:
         return f"text/{rendering.section(id).file}#{id}"
 
     toc = [Entry(href(s.id), s.title) for s in rendering.sections if s.part is not None]
     landmarks = [Entry(href(s.id), s.title, s.landmark)
                  for s in rendering.sections if s.landmark]
+    page_list = [Entry(f"text/{rendering.section(m.section).file}#{m.id}", m.label)
+                 for m in page_markers]
     title = plain_text(meta.contents_heading).title()
     xhtml = environment().get_template("epub/nav.xhtml.jinja").render(
-        toc=toc, landmarks=landmarks, page_list=[], contents_title=title,
+        toc=toc, landmarks=landmarks, page_list=page_list, contents_title=title,
         stylesheets=[s.removeprefix("../") for s in SHEETS], language=meta.edition.language)
     _well_formed(xhtml, "nav.xhtml")
     item = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type=XHTML,

@@ -15,6 +15,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from ..errors import OutputError, SourceError
 from ..fonts import FONTS
 from ..model import mm
+from ..pagemap import labels_of, page_map, to_json
 from ..render import environment, font_css, modified, render
 from . import STYLES, Job
 from .pdfx import PageLabelRange, add_crop_marks, finish_pdf
@@ -109,8 +110,11 @@ class PdfWriter:
         job.facts["pdf.pages"] = len(laid.document.pages)
         job.facts["pdf.document"] = laid.document
         job.facts["pdf.labels"] = labels
+        starts = page_map(laid.document, labels_of(labels, len(laid.document.pages)))
+        job.facts["pagemap"] = starts
         settings = job.book.meta.print
         job.to_preflight(job.name(".pdf"), (mm(settings.trim_width), mm(settings.trim_height)),
                          BLEED_MM[job.profile], black_text=True)
         pdf = finish(job, laid.pdf, labels)
-        return {job.name(".pdf"): add_crop_marks(pdf) if job.profile == "press" else pdf}
+        return {job.name(".pdf"): add_crop_marks(pdf) if job.profile == "press" else pdf,
+                job.name(".pages.json"): to_json(job.book, starts)}
