@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -68,7 +69,19 @@ def _block_ids(state: StateCore) -> None:
             token.attrSet("id", f"{prefix}-{number}")
 
 
-def _refuse_images(state: StateCore) -> None:
+def _check_blocks(state: StateCore) -> None:
+    """Refuse what the format does not have ('#' headings, images); collect the headings
+    (`##`, `###`) for the table of contents."""
+    for at, token in enumerate(state.tokens):
+        if token.type == "heading_open" and token.tag == "h1":
+            line = (token.map[0] + 1) if token.map else 0
+            raise _Refused("S-HEADING-LEVEL", line, "a '#' heading in the text: the part's "
+                           "own heading (h1) comes from its header",
+                           "use '##' for a section and '###' for a subsection")
+        if token.type == "heading_open":
+            text = "".join(c.content for c in state.tokens[at + 1].children or ())
+            state.env.setdefault("headings", []).append(
+                Heading(int(token.tag[1]), str(token.attrGet("id") or ""), text))
     for block in state.tokens:
         for token in block.children or ():
             if token.type == "image":
@@ -96,17 +109,32 @@ def _markdown() -> MarkdownIt:
     md.options["quotes"] = "\u201c\u201d\u2018\u2019"
     md.use(container_plugin, "editorial", render=_editorial)
     md.core.ruler.push("no_break_spaces", _no_break_spaces)
-    md.core.ruler.push("refuse_images", _refuse_images)
     md.core.ruler.push("block_ids", _block_ids)
+    md.core.ruler.push("check_blocks", _check_blocks)
     md.add_render_rule("text", _text)
     return md
 
 
-def body_html(markdown: str, source: str, first_line: int, id_prefix: str) -> str:
-    """A part's Markdown body as an HTML fragment, its blocks numbered `<id_prefix>-<n>`;
-    errors name `source` and the line."""
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2 or 3: a section or a subsection of a part
+    id: str
+    text: str  # with typography, without markup
+
+
+@dataclass(frozen=True)
+class Body:
+    html: str
+    headings: list[Heading]
+
+
+def body_html(markdown: str, source: str, first_line: int, id_prefix: str) -> Body:
+    """A part's Markdown body as an HTML fragment, its blocks numbered `<id_prefix>-<n>`,
+    and its headings; errors name `source` and the line."""
+    env: dict[str, Any] = {"id_prefix": id_prefix}
     try:
-        return str(_markdown().render(markdown, {"id_prefix": id_prefix}))
+        html = str(_markdown().render(markdown, env))
+        return Body(html, env.get("headings", []))
     except _Refused as refused:
         raise SourceError(refused.code, refused.message, refused.fix, source,
                           first_line + refused.line - 1) from None

@@ -32,8 +32,8 @@ _CONTAINERS = {"html", "body", "div", "ol", "ul", "nav"}  # hold blocks; are not
 @dataclass(frozen=True)
 class PageStart:
     """Where printed page `label` begins: in block `element` of section `section`, after
-    `offset` letters and digits of the block's text. A page with no text (a blank verso)
-    has `element` None and begins where the next page with text does."""
+    `offset` letters and digits of the block's text; `element` is the section itself when
+    the page opens it. A page with no text (a blank verso) has `element` None."""
 
     index: int  # the page's index in the PDF
     label: str  # its printed folio, or the roman number of front matter
@@ -49,7 +49,7 @@ def letter_count(text: str) -> int:
 
 def page_map(document: Document, labels: list[str]) -> list[PageStart]:
     """Where each page of the laid-out document begins, with its label."""
-    seen: dict[str, int] = {}  # letters of each block laid out so far
+    seen: dict[str, int] = {}  # letters of each block (and section) laid out so far
     starts: list[PageStart] = []
     for index, page in enumerate(document.pages):
         first: tuple[str, str, int] | None = None
@@ -58,9 +58,17 @@ def page_map(document: Document, labels: list[str]) -> list[PageStart]:
         for box, section, block in _text_boxes(content, None, None):
             if block is None:
                 continue
-            if first is None and letter_count(box.text):
-                first = (section or "", block, seen.get(block, 0))
-            seen[block] = seen.get(block, 0) + letter_count(box.text)
+            count = letter_count(box.text)
+            if first is None and count:
+                # A page that opens a section begins at the section, not at its first block,
+                # so a link to the section lands on this page.
+                if section is not None and not seen.get(section, 0):
+                    first = (section, section, 0)
+                else:
+                    first = (section or "", block, seen.get(block, 0))
+            seen[block] = seen.get(block, 0) + count
+            if section is not None:
+                seen[section] = seen.get(section, 0) + count
             if first is not None and len(words) < FIRST_WORDS:
                 words += box.text.split()
         section, element, offset = first if first else (None, None, 0)

@@ -9,14 +9,14 @@ fragment in the EPUB, a fragment in the one HTML document of the print edition.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .markup import body_html, inline_html, plain_text
+from .markup import Heading, body_html, inline_html, plain_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,6 +39,7 @@ class Section:
     html: Markup  # the <section> element, safe to put into a page as it is
     in_contents: bool = False
     part: Part | None = None
+    headings: list[Heading] = field(default_factory=list)  # a part's ## and ### headings
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ def render(book: Book, edition: EditionKind) -> Rendering:
 
     context = {"meta": book.meta, "parts": book.parts, "href": href, "edition": edition}
 
-    def section(id: str, template: str, title: str, landmark: str | None,
+    def section(id: str, template: str, title: str, landmark: str | None, *,
+                headings: list[Heading] | None = None, in_contents: bool = False,
                 **extra: object) -> Section:
         html = env.get_template(f"sections/{template}.html.jinja").render(context, id=id, **extra)
         return Section(id=id, file=files[id], title=title, landmark=landmark, html=Markup(html),
-                       part=parts.get(id), in_contents=bool(extra.get("in_contents")))
+                       part=parts.get(id), in_contents=in_contents, headings=headings or [])
 
     meta = book.meta
     sections = [
@@ -95,7 +97,8 @@ def render(book: Book, edition: EditionKind) -> Rendering:
         sections.append(section(
             part.id, "part", plain_text(part.header.title),
             "bodymatter" if part is body_starts else None,
-            part=part, body=Markup(body), in_contents=part.header.in_contents,
+            part=part, body=Markup(body.html), in_contents=part.header.in_contents,
+            headings=body.headings,
         ))
     return Rendering(edition=edition, sections=sections)
 

@@ -21,7 +21,9 @@ from .scan import (
 
 # The margins of source/book.yaml: the text area is inside them, the running heads outside.
 TOP_MM, BOTTOM_MM = 15, 16
-LEADER_AND_FOLIO = re.compile(r"[ .]*\.\s*\d+$")
+# An entry ends with its leader and page number; a title that fills its last line leaves
+# no room for dots, only a space before the number.
+LEADER_AND_FOLIO = re.compile(r"(?:[ .]*\.\s*|\s+)\d+$")
 
 
 @pytest.fixture(scope="module")

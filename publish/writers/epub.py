@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ebooklib import epub
 from lxml import etree
@@ -45,6 +45,35 @@ class Entry:
     href: str
     label: str
     type: str = ""
+    children: tuple[Entry, ...] = ()
+
+
+def _toc(rendering: Rendering) -> list[Entry]:
+    """Every part, and under it its sections (##) and their subsections (###)."""
+    entries = []
+    for section in rendering.sections:
+        if section.part is None:
+            continue
+        path = f"text/{section.file}"
+        tree: list[tuple[Entry, list[Entry]]] = []
+        for heading in section.headings:
+            entry = Entry(f"{path}#{heading.id}", heading.text)
+            if heading.level == 3 and tree:
+                tree[-1][1].append(entry)
+            else:
+                tree.append((entry, []))
+        children = tuple(Entry(e.href, e.label, children=tuple(c)) for e, c in tree)
+        entries.append(Entry(f"{path}#{section.id}", section.title, children=children))
+    return entries
+
+
+def _ncx(entries: list[Entry] | tuple[Entry, ...]) -> list[Any]:
+    """The toc in ebooklib's form for the NCX: links, or (link, children) pairs."""
+    out: list[Any] = []
+    for entry in entries:
+        link = epub.Link(entry.href, entry.label, entry.href.partition("#")[2])
+        out.append((link, _ncx(entry.children)) if entry.children else link)
+    return out
 
 
 class EpubWriter:
@@ -65,8 +94,7 @@ class EpubWriter:
         nav = _nav(rendering, meta, page_markers)
         book.add_item(nav)
         book.add_item(epub.EpubNcx())
-        book.toc = [epub.Link(f"text/{s.file}#{s.id}", s.title, s.id)
-                    for s in rendering.sections if s.part is not None]
+        book.toc = _ncx(_toc(rendering))
         book.spine = list(pages.values())
         out = io.BytesIO()
         modified = dt.datetime.fromtimestamp(job.epoch, dt.UTC)
@@ -154,7 +182,7 @@ def _nav(rendering: Rendering, meta: Meta, page_markers: list[Marker]) -> epub.E
     def href(id: str) -> str:
         return f"text/{rendering.section(id).file}#{id}"
 
-    toc = [Entry(href(s.id), s.title) for s in rendering.sections if s.part is not None]
+    toc = _toc(rendering)
     landmarks = [Entry(href(s.id), s.title, s.landmark)
                  for s in rendering.sections if s.landmark]
     page_list = [Entry(f"text/{rendering.section(m.section).file}#{m.id}", m.label)
