@@ -25,6 +25,7 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Lines = Annotated[list[NonEmpty], Field(min_length=1)]
 
 URN = r"^urn:(uuid|isbn):\S+$"
+RESERVED_IDS = {"cover", "titlepage", "imprint", "contents", "toc", "landmarks", "page-list"}
 _LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$")
 _PER_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 
@@ -166,6 +167,14 @@ class PartHeader(Strict):
     sender: NonEmpty | None = None
     recipient: NonEmpty | None = None
     addressee: list[NonEmpty] | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_free(cls, value: str) -> str:
+        if value in RESERVED_IDS or value.startswith("page-"):
+            raise ValueError(f"'{value}' is taken by the book itself (the front matter's ids "
+                             "and the page-N markers): choose another id")
+        return value
 
     @model_validator(mode="after")
     def _letters_name_their_parties(self) -> PartHeader:
