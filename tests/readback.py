@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pdfplumber
+import pikepdf
 from lxml import etree
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
@@ -128,3 +129,33 @@ def pdf_paragraphs(lines: list[Line]) -> list[str]:
             else:
                 paragraphs[-1] += " " + line.text
     return [re.sub(r"\s+", " ", p) for p in paragraphs]
+
+
+# An entry of a printed contents ends with its leader and page number; a title that fills
+# its last line leaves no room for dots, only a space before the number.
+LEADER_AND_FOLIO = re.compile(r"(?:[ .]*\.\s*|\s+)(\d+)$")
+
+
+def contents_entries(lines: list[str]) -> list[tuple[str, str]]:
+    """(title, page number) of each entry, from the lines that follow a contents heading."""
+    entries, current = [], ""
+    for line in lines:
+        current = f"{current} {line}".strip()
+        found = LEADER_AND_FOLIO.search(current)
+        if found:
+            entries.append((LEADER_AND_FOLIO.sub("", current), found[1]))
+            current = ""
+    return entries
+
+
+def outline(path: Path) -> list[tuple[str, str]]:
+    """The PDF's top-level bookmarks: (title, label of the page each points at)."""
+    with pikepdf.open(path) as pdf:
+        index = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        with pdf.open_outline() as tree:
+            out = []
+            for item in tree.root:
+                destination = item.destination
+                assert isinstance(destination, pikepdf.Array)
+                out.append((item.title, pdf.pages[index[destination[0].objgen]].label))
+    return out

@@ -23,8 +23,7 @@ from publish.checks.epubcheck import run_epubcheck
 
 from .conftest import EPOCH
 from .generate import generate_book
-from .readback import MM, NS, Epub, letters
-from .test_editions import LEADER_AND_FOLIO
+from .readback import MM, NS, Epub, contents_entries, letters, outline
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 COMPARED = 24  # letters and digits compared after each marker
@@ -160,38 +159,23 @@ def test_each_marker_stands_where_its_printed_page_begins(book: Built) -> None:
 
 
 def contents_numbers(built: Built) -> list[str]:
-    """The page numbers the printed contents give, in order (its pages follow the heading)."""
-    texts = pdf_page_texts(built)
-    labels = pdf_labels(built)
-    numbers: list[str] = []
-    started = False
-    for label, text in zip(labels, texts, strict=True):
+    """The page numbers the printed contents give, in order: its pages are the front-matter
+    pages from the one headed CONTENTS on."""
+    lines: list[str] = []
+    for label, text in zip(pdf_labels(built), pdf_page_texts(built), strict=True):
         if not re.fullmatch(r"[ivxlc]+", label):
             break
-        lines = text.splitlines()
-        if lines and lines[0].strip() == "CONTENTS":
-            started, lines = True, lines[1:]
-        if started:
-            current = ""
-            for line in lines:
-                current = f"{current} {line}".strip()
-                found = LEADER_AND_FOLIO.search(current)
-                if found:
-                    numbers.append(found[0].split()[-1].strip("."))
-                    current = ""
-    return numbers
+        page = text.splitlines()
+        if page and page[0].strip() == "CONTENTS":
+            lines, page = [], page[1:]
+            lines += page
+        elif lines:
+            lines += page
+    return [number for _, number in contents_entries(lines)]
 
 
 def outline_pages(built: Built) -> list[str]:
-    with pikepdf.open(built.pdf) as pdf:
-        index = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
-        with pdf.open_outline() as outline:
-            out = []
-            for item in outline.root:
-                destination = item.destination
-                assert isinstance(destination, pikepdf.Array)
-                out.append(pdf.pages[index[destination[0].objgen]].label)
-    return out
+    return [label for _, label in outline(built.pdf)]
 
 
 def toc_pages(built: Built) -> list[str]:

@@ -18,8 +18,7 @@ from publish.checks.preflight import preflight
 from publish.writers.cover import BLEED_IN, cover_size, spine_inches
 
 from .conftest import PROJECT
-from .readback import MM, pdf_lines
-from .test_editions import LEADER_AND_FOLIO
+from .readback import MM, contents_entries, outline, pdf_lines
 
 BOOK: dict[str, Any] = yaml.safe_load((PROJECT / "source" / "book.yaml").read_text("utf-8"))
 PT = 72.0
@@ -100,15 +99,14 @@ def test_the_preflight_passes_on_the_interior_and_the_cover(seven_letters: Path)
     assert cover == []
 
 
+def printed_contents(pdf: Path) -> list[tuple[str, str]]:
+    lines = [line.text for line in pdf_lines(pdf, pages=range(2, 3))]
+    assert lines[0] == "CONTENTS"
+    return contents_entries(lines[1:])
+
+
 def test_the_contents_numbers_are_the_folios_where_the_letters_open(pdf: Path) -> None:
-    contents = [line.text for line in pdf_lines(pdf, pages=range(2, 3))][1:]
-    entries, current = [], ""
-    for line in contents:
-        current = f"{current} {line}".strip()
-        number = LEADER_AND_FOLIO.search(current)
-        if number:
-            entries.append((LEADER_AND_FOLIO.sub("", current), number[0].split()[-1].strip(".")))
-            current = ""
+    entries = printed_contents(pdf)
     assert len(entries) == 7
     with pdfplumber.open(pdf) as doc:
         printed = {}
@@ -122,26 +120,9 @@ def test_the_contents_numbers_are_the_folios_where_the_letters_open(pdf: Path) -
 
 
 def test_the_outline_mirrors_the_contents(pdf: Path) -> None:
-    contents = [line.text for line in pdf_lines(pdf, pages=range(2, 3))][1:]
-    titles, current = [], ""
-    numbers = []
-    for line in contents:
-        current = f"{current} {line}".strip()
-        number = LEADER_AND_FOLIO.search(current)
-        if number:
-            titles.append(LEADER_AND_FOLIO.sub("", current))
-            numbers.append(number[0].split()[-1])
-            current = ""
     with pikepdf.open(pdf) as doc:
         assert doc.Root.PageMode == pikepdf.Name.UseOutlines
-        index = {page.obj.objgen: n for n, page in enumerate(doc.pages)}
-        with doc.open_outline() as outline:
-            entries = []
-            for item in outline.root:
-                destination = item.destination
-                assert isinstance(destination, pikepdf.Array)
-                entries.append((item.title, doc.pages[index[destination[0].objgen]].label))
-    assert entries == list(zip(titles, numbers, strict=True))
+    assert outline(pdf) == printed_contents(pdf)
 
 
 def test_the_page_labels_are_the_printed_folios(pdf: Path) -> None:
