@@ -22,11 +22,15 @@ from .load import load_book
 from .writers import Job, PrintGeometry, Profile, Writer
 from .writers.cover import CoverWriter
 from .writers.epub import EpubWriter
+from .writers.marc import MarcWriter
+from .writers.onix import OnixWriter
 from .writers.pdf import PdfWriter
 
-WRITERS: dict[str, type[Writer]] = {w.format: w for w in (PdfWriter, CoverWriter, EpubWriter)}
-# The PDF is laid out first: the other editions read its pages.
-ORDER = ["pdf", "cover", "epub"]
+WRITERS: dict[str, type[Writer]] = {w.format: w for w in (
+    PdfWriter, CoverWriter, EpubWriter, MarcWriter, OnixWriter)}
+# The PDF is laid out first: the other editions read its pages; the catalogue records
+# describe both built editions, so they come last.
+ORDER = ["pdf", "cover", "epub", "marc", "onix"]
 
 Progress = Callable[[str], None]
 

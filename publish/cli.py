@@ -50,6 +50,20 @@ def build_command(
         err.print(Text.assemble(("wrote ", "green"), f"{path} ({path.stat().st_size:,} bytes)"))
 
 
+@app.command("catalog")
+def catalog_command(
+    source: Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)")] = Path(
+        "source"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files")] = Path(
+        "dist"),
+) -> None:
+    """Write the catalogue records (MARC 21 and ONIX 3.0) of the book in SOURCE into OUT.
+
+    The records describe the built editions: the PDF and the EPUB are laid out for them
+    (their `needs`) but only the records are written."""
+    build_command(source, out, "marc,onix", "pod")
+
+
 @contextlib.contextmanager
 def _reporting() -> Iterator[None]:
     """Turn a PublishError (or any failure) into one message and exit status 1."""

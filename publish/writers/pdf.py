@@ -83,7 +83,7 @@ def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Laid:
 def finish(job: Job, pdf: bytes, labels: list[PageLabelRange]) -> bytes:
     """Reproducible ids, page labels and an outline shown on opening (see pdfx.py)."""
     return finish_pdf(pdf, page_labels=labels,
-                      document_id_seed=job.book.meta.edition.identifier.encode())
+                      document_id_seed=job.book.meta.edition.print_id.encode())
 
 
 def page_labels(document: Document, first_body_id: str) -> list[PageLabelRange]:

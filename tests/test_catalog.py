@@ -1,0 +1,385 @@
+"""The catalogue records (issue 6): valid by their own standards' tools, and saying what the
+source and the built editions say.
+
+Expectations come from source/book.yaml and the text headers (PyYAML), the EPUB (zip +
+lxml) and the PDFs (pikepdf); none from the writers' code. The records are read back with
+pymarc, lxml against the Library of Congress schema, and onixcheck.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import uuid
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import onixcheck  # type: ignore[import-untyped]
+import pikepdf
+import pymarc
+import pytest
+import yaml
+from lxml import etree
+from typer.testing import CliRunner
+
+from .conftest import EPOCH, PROJECT, TESTS
+from .readback import NS, Epub
+
+ONIX = {"o": "http://ns.editeur.org/onix/3.0/reference"}
+SOURCE = PROJECT / "source"
+PER_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+ROMAN = re.compile(r"^[ivxlcdm]+$")
+
+
+def read_marcxml(path: Path) -> list[pymarc.Record]:
+    records: list[pymarc.Record] = pymarc.parse_xml_to_array(str(path))  # type: ignore[no-untyped-call]
+    return records
+
+
+def groups(pattern: str, text: str) -> tuple[str, ...]:
+    match = re.fullmatch(pattern, text)
+    assert match is not None, f"{text!r} is not {pattern}"
+    return match.groups()
+
+
+def length_mm(value: str) -> float:
+    number, unit = groups(r"\s*([\d.]+)\s*(mm|cm|in|pt)\s*", value)
+    return float(number) * PER_MM[unit]
+
+
+@pytest.fixture(scope="module")
+def book() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((SOURCE / "book.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="module")
+def contents(book: dict[str, Any]) -> list[str]:
+    """The titles of the parts the printed contents lists, from the text files' headers."""
+    titles = []
+    for name in book["text"]:
+        header = yaml.safe_load((SOURCE / name).read_text(encoding="utf-8").split("---")[1])
+        if header.get("in_contents", True):
+            titles.append(header["title"])
+    return titles
+
+
+@pytest.fixture(scope="module")
+def records(seven_letters: Path) -> dict[str, pymarc.Record]:
+    """The MARCXML records by carrier: 'print' (volume) and 'epub' (online resource)."""
+    found = read_marcxml(seven_letters / "seven-letters.marc.xml")
+    carriers = {"nc": "print", "cr": "epub"}
+    return {carriers[r.get_fields("338")[0]["b"]]: r for r in found}
+
+
+@pytest.fixture(scope="module")
+def onix(seven_letters: Path) -> dict[str, etree._Element]:
+    """The ONIX products by form: 'ED' and the print form."""
+    root = etree.parse(str(seven_letters / "seven-letters.onix.xml")).getroot()
+    return {p.findtext("o:DescriptiveDetail/o:ProductForm", namespaces=ONIX): p
+            for p in root.findall("o:Product", ONIX)}
+
+
+@pytest.fixture(scope="module")
+def epub(seven_letters: Path) -> Epub:
+    return Epub(seven_letters / "seven-letters.epub")
+
+
+@pytest.fixture(scope="module")
+def labels(seven_letters: Path) -> list[str]:
+    with pikepdf.open(seven_letters / "seven-letters.pdf") as pdf:
+        return [page.label for page in pdf.pages]
+
+
+def sequences(labels: list[str]) -> list[str]:
+    """The last label of each run of roman or arabic page numbers, as RDA records them."""
+    def kind(label: str) -> str:
+        return "roman" if ROMAN.match(label) else "arabic" if label.isdigit() else ""
+
+    return [list(run)[-1] for k, run in groupby(labels, key=kind) if k]
+
+
+def values(product: etree._Element, path: str) -> list[str]:
+    return [str(v) for v in product.xpath(f"{path}/text()", namespaces=ONIX)]
+
+
+def extent(product: etree._Element, kind: str) -> str:
+    return str(product.xpath(f"string(.//o:Extent[o:ExtentType='{kind}']/o:ExtentValue)",
+                             namespaces=ONIX))
+
+
+def opf_meta(epub: Epub, xpath: str) -> list[str]:
+    return [str(v).strip() for v in epub.opf.xpath(xpath, namespaces=NS)]
+
+
+# --- validity --------------------------------------------------------------------------
+
+
+def test_onix_message_passes_onixcheck(seven_letters: Path) -> None:
+    errors = onixcheck.validate(str(seven_letters / "seven-letters.onix.xml"),
+                                schemas=("xsd", "rng"))
+    assert errors == [], [str(e) for e in errors]
+
+
+def test_marcxml_is_valid_against_the_loc_schema(seven_letters: Path) -> None:
+    schema = etree.XMLSchema(etree.parse(str(TESTS / "schemas" / "MARC21slim.xsd")))
+    document = etree.parse(str(seven_letters / "seven-letters.marc.xml"))
+    assert schema.validate(document), schema.error_log
+    assert len(document.getroot()) == 2
+
+
+def test_binary_marc_reads_back_to_the_same_fields(seven_letters: Path) -> None:
+    data = (seven_letters / "seven-letters.mrc").read_bytes()
+    binary = list(pymarc.MARCReader(data, to_unicode=True, force_utf8=True))
+    xml = read_marcxml(seven_letters / "seven-letters.marc.xml")
+    assert [str(r) for r in binary] == [str(r) for r in xml]
+    # The leader's record length and base address are those of the bytes (ISO 2709).
+    for raw in data.split(b"\x1d")[:-1]:
+        record = raw + b"\x1d"
+        directory = record[24:record.index(b"\x1e")]
+        assert int(record[:5]) == len(record)
+        assert int(record[12:17]) == 24 + len(directory) + 1
+        assert len(directory) % 12 == 0
+
+
+def test_leader_and_008_are_built_position_by_position(records: dict[str, pymarc.Record],
+                                                       book: dict[str, Any]) -> None:
+    entered = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC).strftime("%y%m%d")
+    for kind, record in records.items():
+        leader = str(record.leader)
+        assert len(leader) == 24
+        assert (leader[5], leader[6], leader[7], leader[9], leader[20:]) == (
+            "n", "a", "m", "a", "4500")
+        fixed = record["008"].data
+        assert fixed is not None and len(fixed) == 40
+        assert fixed[:6] == entered
+        assert fixed[7:11] == str(book["edition"]["year"])
+        assert fixed[11:15] == str(book["original"]["year"])
+        assert fixed[35:38] == "eng"
+        assert fixed[23] == ("o" if kind == "epub" else " ")
+
+
+# --- linkage ---------------------------------------------------------------------------
+
+
+def test_every_880_links_to_its_field_and_back(records: dict[str, pymarc.Record]) -> None:
+    for record in records.values():
+        vernacular = record.get_fields("880")
+        assert vernacular
+        for field in vernacular:
+            tag, occurrence, script = groups(r"(\d{3})-(\d{2})/(.+)", field["6"])
+            assert script == "$1"  # CJK
+            partners = [f for f in record.get_fields(tag) if f.get("6") == f"880-{occurrence}"]
+            assert len(partners) == 1, f"880 {field['6']} has no partner"
+            assert partners[0].indicators == field.indicators
+        linking = [f for f in record.fields if not f.is_control_field() and f.tag != "880"
+                   and f.get("6")]
+        back = {f["6"].split("/")[0] for f in vernacular}
+        assert {f"{f.tag}-{f['6'][4:]}" for f in linking} == back
+
+
+def test_the_editions_link_each_other(records: dict[str, pymarc.Record],
+                                      onix: dict[str, etree._Element]) -> None:
+    assert records["print"]["776"]["w"] == records["epub"]["001"].data
+    assert records["epub"]["776"]["w"] == records["print"]["001"].data
+    epub, paper = onix["ED"], next(p for form, p in onix.items() if form != "ED")
+    own = {form: values(p, "o:ProductIdentifier[o:ProductIDType='01']/o:IDValue")[0]
+           for form, p in onix.items()}
+    assert values(epub, ".//o:RelatedProduct/o:ProductIdentifier/o:IDValue")[0] == own[
+        values(paper, "o:DescriptiveDetail/o:ProductForm")[0]]
+    assert values(paper, ".//o:RelatedProduct/o:ProductIdentifier/o:IDValue")[0] == own["ED"]
+
+
+# --- cross-checks ----------------------------------------------------------------------
+
+
+def test_titles_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
+                      records: dict[str, pymarc.Record],
+                      onix: dict[str, etree._Element]) -> None:
+    title, title_zh = book["original"]["title"], book["original"]["title_zh"]
+    assert opf_meta(epub, "//dc:title/text()") == [title]
+    assert opf_meta(epub, "//opf:meta[@refines='#title'][@property='alternate-script']"
+                          "/text()") == [title_zh]
+    with pikepdf.open(seven_letters / "seven-letters.pdf") as pdf:
+        assert str(pdf.docinfo["/Title"]) == title
+    for record in records.values():
+        assert record["245"]["a"] == f"{title} ="
+        assert record["245"]["b"].rstrip(".") == title_zh
+        assert record["246"]["a"] == title_zh and record["246"].indicators == ("3", "1")
+        assert [f["a"] for f in record.get_fields("880") if f["6"].startswith("246")] == [
+            title_zh]
+    for product in onix.values():
+        assert values(product, ".//o:TitleDetail[o:TitleType='01']//o:TitleText") == [title]
+        chinese = product.xpath(".//o:TitleDetail[o:TitleType='06']//o:TitleText",
+                                namespaces=ONIX)
+        assert [(t.text, t.get("language")) for t in chinese] == [(title_zh, "chi")]
+
+
+def test_authors_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
+                       records: dict[str, pymarc.Record],
+                       onix: dict[str, etree._Element]) -> None:
+    names = [a["name"] for a in book["original"]["authors"]]
+    filed = [a["file_as"] for a in book["original"]["authors"]]
+    assert opf_meta(epub, "//dc:creator/text()") == names
+    assert opf_meta(epub, "//opf:meta[@property='file-as']/text()") == filed
+    with pikepdf.open(seven_letters / "seven-letters.pdf") as pdf, pdf.open_metadata() as xmp:
+        assert list(xmp["dc:creator"]) == names
+    for record in records.values():
+        headings = [f"{f['a']} {f['b']}".rstrip(",.") for f in record.get_fields("710")]
+        assert headings == filed
+        assert all(f.indicators == ("2", " ") and f["4"] == "aut"
+                   for f in record.get_fields("710"))
+        assert not record.get_fields("100", "110", "111")  # entered under its title
+    for product in onix.values():
+        assert values(product, ".//o:Contributor/o:CorporateName") == names
+        assert set(values(product, ".//o:Contributor/o:ContributorRole")) == {"A01"}
+
+
+def test_identifiers_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
+                           records: dict[str, pymarc.Record],
+                           onix: dict[str, etree._Element]) -> None:
+    identifier = book["edition"]["identifier"]
+    # The print edition's own identifier: book.yaml's print_identifier, or (documented in
+    # README) a name-based uuid of the EPUB's.
+    print_id = book["edition"].get("print_identifier") or "urn:uuid:" + str(
+        uuid.uuid5(uuid.NAMESPACE_URL, identifier + "#print"))
+    assert print_id != identifier
+    unique = epub.opf.get("unique-identifier")
+    assert opf_meta(epub, f"//dc:identifier[@id='{unique}']/text()") == [identifier]
+    assert opf_meta(epub, "//opf:meta[@property='pageBreakSource']/text()") == [print_id]
+    # The PDF carries its identifier as the seed of its XMP DocumentID (see pdfx.py).
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, "publish:pdfx")
+    with pikepdf.open(seven_letters / "seven-letters.pdf") as pdf, pdf.open_metadata() as xmp:
+        assert xmp["xmpMM:DocumentID"] == "uuid:" + str(
+            uuid.uuid5(namespace, "document:" + print_id.encode().hex()))
+    own = {"epub": identifier, "print": print_id}
+    for kind, record in records.items():
+        assert [f["a"] for f in record.get_fields("024")] == [own[kind]], kind
+        assert record["024"].indicators == ("8", " ")
+        other = print_id if kind == "epub" else identifier
+        assert record["776"]["o"] == other
+    for form, product in onix.items():
+        assert values(product, "o:ProductIdentifier[o:ProductIDType='22']/o:IDValue") == [
+            identifier if form == "ED" else print_id], form
+
+
+def test_page_counts_agree_with_the_printed_pages(labels: list[str], book: dict[str, Any],
+                                                  records: dict[str, pymarc.Record],
+                                                  onix: dict[str, etree._Element]) -> None:
+    printed = sequences(labels)
+    statement = f"{', '.join(printed)} pages"
+    assert len(printed) == 2 and ROMAN.match(printed[0])  # front matter, then the body
+    height_cm = math.ceil(length_mm(book["print"]["trim_height"]) / 10)
+    assert records["print"]["300"]["a"] == f"{statement} ;"
+    assert records["print"]["300"]["c"] == f"{height_cm} cm"
+    assert records["epub"]["300"]["a"] == f"1 online resource ({statement})"
+    front = sum(1 for label in labels if ROMAN.match(label))
+    paper = next(p for form, p in onix.items() if form != "ED")
+    assert extent(paper, "00") == printed[1]
+    assert extent(paper, "03") == str(front)
+    assert extent(paper, "06") == str(len(labels))
+    assert extent(onix["ED"], "08") == str(front + int(printed[1]))
+
+
+def test_print_product_is_measured_from_trim_and_spine(book: dict[str, Any],
+                                                       seven_letters: Path,
+                                                       onix: dict[str, etree._Element]) -> None:
+    settings = book["print"]
+    paper = onix[{"paperback": "BC", "hardback": "BB"}[settings.get("binding", "paperback")]]
+    assert values(paper, ".//o:ProductFormDetail") == ["B305"]
+    assert values(paper, ".//o:ProductAvailability") == ["23"]  # print on demand
+    measures = {m.findtext("o:MeasureType", namespaces=ONIX): float(
+        m.findtext("o:Measurement", namespaces=ONIX) or "nan")
+        for m in paper.findall(".//o:Measure", ONIX)}
+    assert measures["01"] == pytest.approx(length_mm(settings["trim_height"]), abs=0.051)
+    assert measures["02"] == pytest.approx(length_mm(settings["trim_width"]), abs=0.051)
+    # The spine is what the cover spread leaves between its two panels.
+    with pikepdf.open(seven_letters / "seven-letters-cover.pdf") as cover:
+        box = [float(v) for v in cover.pages[0].trimbox]
+    spine = (box[2] - box[0]) * 25.4 / 72 - 2 * length_mm(settings["trim_width"])
+    assert measures["03"] == pytest.approx(spine, abs=0.051)
+
+
+def test_epub_records_declare_what_the_epub_declares(epub: Epub,
+                                                     records: dict[str, pymarc.Record],
+                                                     onix: dict[str, etree._Element]) -> None:
+    product = onix["ED"]
+    assert values(product, ".//o:ProductFormDetail")[0] == "E101"
+    assert values(product, ".//o:EpubTechnicalProtection") == ["00"]
+    # schema.org -> ONIX list 196, per the W3C accessibility metadata display guide.
+    known = {"tableOfContents": "11", "readingOrder": "13", "structuralNavigation": "29",
+             "displayTransformability": "36", "pageBreakMarkers": "19",
+             "printPageNumbers": "19", "pageNavigation": "41", "alternativeText": "14"}
+    declared = opf_meta(epub, "//opf:meta[@property='schema:accessibilityFeature']/text()")
+    assert set(declared) <= set(known), "a feature this test does not know yet"
+    expected = {known[f] for f in declared}
+    conforms = " ".join(opf_meta(epub, "//opf:meta[@property='dcterms:conformsTo']/text()"))
+    if "EPUB Accessibility 1.1" in conforms:
+        expected.add("04")
+    expected |= {{"2.0": "80", "2.1": "81", "2.2": "82"}[v]
+                 for v in re.findall(r"WCAG (2\.\d)", conforms)}
+    expected |= {{"A": "84", "AA": "85", "AAA": "86"}[v]
+                 for v in re.findall(r"Level (A+)\b", conforms)}
+    if opf_meta(epub, "//opf:meta[@property='schema:accessModeSufficient']/text()") == [
+            "textual"]:
+        expected.add("52")
+    summary = opf_meta(epub, "//opf:meta[@property='schema:accessibilitySummary']/text()")
+    features = product.xpath(".//o:ProductFormFeature[o:ProductFormFeatureType='09']",
+                             namespaces=ONIX)
+    codes = [f.findtext("o:ProductFormFeatureValue", namespaces=ONIX) for f in features]
+    assert set(codes) - {"00"} == expected
+    described = [f.findtext("o:ProductFormFeatureDescription", namespaces=ONIX)
+                 for f in features if f.findtext("o:ProductFormFeatureValue",
+                                                 namespaces=ONIX) == "00"]
+    assert described == summary
+    assert [f["a"] for f in records["epub"].get_fields("532")] == summary
+    assert not records["print"].get_fields("532", "347")
+
+
+def test_notes_describe_the_1964_original_and_the_letters(
+        book: dict[str, Any], contents: list[str], records: dict[str, pymarc.Record]) -> None:
+    original = book["original"]
+    for record in records.values():
+        assert record["505"]["a"].rstrip(".").split(" -- ") == contents
+        assert len(contents) == 7
+        note = record["534"]
+        assert note["c"] == f"{original['place']} : {original['publisher']}, {original['year']}."
+        chinese = next(f for f in record.get_fields("880") if f["6"].startswith("534"))
+        assert original["publisher_zh"] in chinese["c"] and original["place_zh"] in chinese["c"]
+        imprint = " ".join(f["a"] for f in record.get_fields("500"))
+        assert original["edition_zh"] in imprint and original["title_zh"] in imprint
+        assert all(number in imprint for number in original["numbers"])
+        assert record["264"].indicators == (" ", "1")
+        assert record["264"]["b"].rstrip(",") == book["edition"]["publisher"]
+
+
+def test_records_are_reproducible_and_catalog_writes_only_them(tmp_path: Path) -> None:
+    from publish.build import build
+    from publish.cli import app
+
+    names = ["seven-letters.marc.xml", "seven-letters.mrc", "seven-letters.onix.xml"]
+    built = build(SOURCE, tmp_path / "a", ["marc", "onix"])
+    result = CliRunner().invoke(app, ["catalog", str(SOURCE), "-o", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert sorted(built.files) == sorted(names)
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == sorted(names)
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_description_too_long_for_marc_is_a_source_error(minimal: Path,
+                                                            tmp_path: Path) -> None:
+    from publish.build import build
+    from publish.errors import SourceError
+
+    meta = minimal / "book.yaml"
+    short = "description: Two short letters used by the tests."
+    meta.write_text(meta.read_text(encoding="utf-8").replace(
+        short, "description: " + "letters " * 1300), encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        build(minimal, tmp_path / "dist", ["marc"])
+    assert raised.value.code == "S-BAD-VALUE"
+    assert "edition.description" in str(raised.value)
+    assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
