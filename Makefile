@@ -7,10 +7,14 @@ ACE    := tools/ace/node_modules/.installed
 # Reproducible builds: every date in every file comes from the last commit's time.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: book test lint bench system-build system-test clean
+.PHONY: book check test lint bench system-build system-test clean
 
 book: system-build $(STAMP)
 	$(BIN)/publish build source -o dist
+
+# `publish check` on the book (EPUBCheck, DAISY Ace, preflight, ...): installs Ace first.
+check: system-test $(STAMP) $(ACE)
+	$(BIN)/publish check source -o dist
 
 test: system-test $(STAMP) $(ACE)
 	$(BIN)/ruff check .

@@ -1,24 +1,35 @@
-"""The `publish` command: a thin shell over the functions in build.py."""
+"""The `publish` command: a thin shell over build.py, check.py, proof.py, watch.py, new.py."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
-from collections.abc import Iterator
+import shlex
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 
 from .build import ORDER, build
+from .check import check
 from .errors import PublishError
+from .new import new_book
+from .proof import proof
+from .watch import Outcome, watch
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build a book's EPUB, print PDF and catalogue records from one source.")
 err = Console(stderr=True, soft_wrap=True)
+out_console = Console()
+Source = Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)")]
+Out = Annotated[Path, typer.Option("-o", "--out", help="Where the built files are (or go)")]
 
 
 @app.callback()
@@ -62,6 +73,105 @@ def catalog_command(
     The records describe the built editions: the PDF and the EPUB are laid out for them
     (their `needs`) but only the records are written."""
     build_command(source, out, "marc,onix", "pod")
+
+
+@app.command("check")
+def check_command(
+    source: Source = Path("source"),
+    out: Out = Path("dist"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
+) -> None:
+    """Run every check on both editions of SOURCE and on its records.
+
+    The checks: EPUBCheck, DAISY Ace, the print preflight of the
+    interior and the cover, glyphs, navigation, pagination and the
+    catalogue records. OUT is built first unless it is fresh (every file
+    newer than the source, fonts, styles and publish itself). Exit
+    status 1 if any check finds an error; warnings do not fail."""
+    with _reporting(), _spinner("Checking") as say:
+        report = check(source, out, progress=say)
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        err.print(f"{'built' if report.built else 'checked the fresh files in'} {out}")
+        table = Table("check", "result", "count", "first message", expand=False)
+        colour = {"pass": "green", "warning": "yellow", "error": "red"}
+        for result in report.results:
+            count = result.count("error") or result.count("warning")
+            table.add_row(result.check, Text(result.result, colour[result.result]),
+                          str(count) if count else "", result.first())
+        out_console.print(table)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("proof")
+def proof_command(
+    source: Source = Path("source"),
+    out: Out = Path("dist"),
+    pages: Annotated[str | None, typer.Option(
+        "--pages", help="Printed page labels, comma-separated; `4+5` for a spread "
+        "(default: title page, imprint, contents, first spread of text)")] = None,
+) -> None:
+    """Picture chosen pages: the PDF's page beside the same place in the EPUB.
+
+    One PNG contact sheet per page (or spread) under OUT/proof/; the
+    EPUB is rendered by headless chromium with its own CSS and fonts.
+    OUT is built first unless it is fresh."""
+    with _reporting(), _spinner("Proofing") as say:
+        written = proof(source, out, pages, progress=say)
+    for path in written:
+        err.print(Text.assemble(("wrote ", "green"), str(path)))
+
+
+@app.command("watch")
+def watch_command(source: Source = Path("source"), out: Out = Path("dist")) -> None:
+    """Build SOURCE into OUT, then again on every save, until Ctrl-C.
+
+    A build that fails leaves OUT as it was (the last good files) and
+    the watch goes on."""
+    def say(outcome: Outcome) -> None:
+        if outcome.changed:
+            err.print(Text.assemble(("changed ", "cyan"), ", ".join(outcome.changed)))
+        if outcome.error is not None:
+            err.print(Text.assemble(("error: ", "red"), str(outcome.error)))
+            err.print(f"  {out} keeps the last good files; watching for the next save")
+        else:
+            err.print(Text.assemble(("built ", "green"), f"in {outcome.seconds:.1f} s: "
+                                    f"{len(outcome.files)} files in {out}"))
+
+    # watchfiles logs a warning on Ctrl-C; "stopped" below says it.
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)
+    err.print(f"watching {source}, fonts/ and styles/ (Ctrl-C to stop)")
+    with _reporting(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C during a build
+        watch(source, out, say)
+    err.print("stopped")
+
+
+@app.command("new")
+def new_command(
+    folder: Annotated[Path, typer.Argument(help="The new book's folder (must not exist, or "
+                                                "be empty)")],
+) -> None:
+    """Make a new book in FOLDER: a commented book.yaml and one text file.
+
+    It builds at once: publish build FOLDER. FOLDER must not exist, or
+    be empty."""
+    with _reporting():
+        written = new_book(folder)
+    for path in written:
+        err.print(Text.assemble(("wrote ", "green"), str(path)))
+    err.print(f"next: publish build {shlex.quote(str(folder))} (or publish watch "
+              f"{shlex.quote(str(folder))}), then open dist/")
+
+
+@contextlib.contextmanager
+def _spinner(what: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current stage; it vanishes when done."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda stage: bar.update(task, description=stage)
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ import yaml
 from lxml import etree
 from typer.testing import CliRunner
 
-from .conftest import EPOCH, PROJECT, TESTS
+from .conftest import EPOCH, PROJECT
 from .readback import NS, Epub
 
 ONIX = {"o": "http://ns.editeur.org/onix/3.0/reference"}
@@ -124,7 +124,7 @@ def test_onix_message_passes_onixcheck(seven_letters: Path) -> None:
 
 
 def test_marcxml_is_valid_against_the_loc_schema(seven_letters: Path) -> None:
-    schema = etree.XMLSchema(etree.parse(str(TESTS / "schemas" / "MARC21slim.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(PROJECT / "publish" / "schemas" / "MARC21slim.xsd")))
     document = etree.parse(str(seven_letters / "seven-letters.marc.xml"))
     assert schema.validate(document), schema.error_log
     assert len(document.getroot()) == 2

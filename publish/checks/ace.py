@@ -82,7 +82,7 @@ def run_ace(
             message="`node` is not on PATH; DAISY Ace runs on Node.js (20 or newer)",
             fix="apt-get install nodejs npm (or run `tools/system-deps.sh --install`)",
         )
-    chromium_path = chromium or os.environ.get("PUBLISH_CHROMIUM") or _find_chromium()
+    chromium_path = chromium or find_chromium()
     if chromium_path is None or not Path(chromium_path).is_file():
         raise EnvironmentProblem(
             code="E-ENV-CHROMIUM",
@@ -258,7 +258,11 @@ def _short_tmpdir() -> str:
     return system if len(system) <= 40 else "/tmp"
 
 
-def _find_chromium() -> str | None:
+def find_chromium() -> str | None:
+    """$PUBLISH_CHROMIUM, else chromium on PATH (Debian's package `chromium`)."""
+    configured = os.environ.get("PUBLISH_CHROMIUM")
+    if configured:
+        return configured
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:
