@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .checks.preflight import preflight
 from .errors import OutputError, PublishError
-from .fonts import check_coverage, shipped_faces
+from .fonts import FONTS, check_coverage, shipped_faces
 from .load import load_book
 from .writers import Job, PrintGeometry, Profile, Writer
 from .writers.cover import CoverWriter
@@ -42,8 +43,10 @@ class Built:
 
 
 def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Profile = "pod",
-          progress: Progress | None = None) -> Built:
-    """Build the book in `source` into `out`; raise PublishError on any problem."""
+          progress: Progress | None = None, fonts: Path = FONTS) -> Built:
+    """Build the book in `source` into `out`; raise PublishError on any problem.
+    `fonts`: the folder holding fonts.yaml and the faces it lists (tests point it at a
+    broken copy)."""
     say = progress or (lambda stage: None)
     unknown = [f for f in formats if f not in WRITERS]
     if unknown:
@@ -58,7 +61,7 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     with _locked(out):
         say("Reading the source")
         book = load_book(source)
-        faces = shipped_faces()
+        faces = shipped_faces(fonts)
         check_coverage(book, faces)
         job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
         wanted: set[str] = set()
@@ -107,23 +110,35 @@ def source_date_epoch(source: Path) -> int:
             raise PublishError("U-EPOCH", f"SOURCE_DATE_EPOCH is not a number: {value!r}",
                                "set it to seconds since 1970, e.g. $(git log -1 --format=%ct)",
                                ) from None
-    times = [p.stat().st_mtime for p in source.rglob("*") if p.is_file()]
+    # lstat: a link's own time, not that of a file it may point to outside the source.
+    times = [p.lstat().st_mtime for p in source.rglob("*") if p.is_file() or p.is_symlink()]
     return int(max(times, default=0))
 
 
+# What publish_files names its temporary files: `.<name>.<pid>.tmp`.
+_TEMPORARY = re.compile(r"^\..+\.[0-9]+\.tmp$")
+
+
 def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
-    """Write every file under a temporary name, then rename them all into place."""
+    """Write every file under a temporary name, then rename them all into place.
+
+    Called under the lock, so a temporary file already there was left by a build that
+    died (killed, or the machine stopped): it is removed first. Each one is created
+    anew (`x`), never opened through a name that something else put there."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.iterdir():
+        if _TEMPORARY.match(stale.name):
+            stale.unlink(missing_ok=True)
     written: dict[str, Path] = {}
     temporary = []
     try:
         for name, data in files.items():
             temp = out / f".{name}.{os.getpid()}.tmp"
-            with open(temp, "wb") as handle:
+            with open(temp, "xb") as handle:
+                temporary.append((temp, out / name))
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            temporary.append((temp, out / name))
         for temp, final in temporary:
             os.replace(temp, final)
             written[final.name] = final
@@ -137,7 +152,10 @@ def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
 def _locked(out: Path) -> Iterator[None]:
     """Hold a lock beside `out` (not in it, so a failed build adds nothing to it)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{out.name}.lock", "w") as lock:
+    # O_NOFOLLOW: the lock file is never a link to some other file, which "w" would empty.
+    descriptor = os.open(out.parent / f".{out.name}.lock",
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with open(descriptor, "r+b") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -7,19 +7,23 @@ so nothing ever falls back silently to a font of the machine.
 
 from __future__ import annotations
 
+import html
 import io
-import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from pydantic import Field, model_validator
 
 from .errors import SourceError
+from .load import inside, load_yaml
+from .model import NonEmpty, Strict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,7 +33,6 @@ if TYPE_CHECKING:
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 # Characters that are not drawn, and so need no glyph.
 _UNDRAWN = {"\n", "\r", "\t"}
-_YAML_COMMENT = re.compile(r"(^|\s)#.*$")
 
 
 @dataclass(frozen=True)
@@ -56,32 +59,93 @@ class Face:
         return "opentype" if self.file.suffix == ".otf" else "truetype"
 
 
+class Listed(Strict):
+    """One face in fonts.yaml."""
+
+    file: NonEmpty
+    family: NonEmpty
+    style: Literal["normal", "italic"]
+    weight: Annotated[int, Field(ge=100, le=900)]
+    role: Literal["latin", "cjk"]
+    license: NonEmpty | None = None  # the licence file beside the font; not read
+
+
+class Listing(Strict):
+    faces: Annotated[list[Listed], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _a_face_of_each_role(self) -> Listing:
+        missing = sorted({"latin", "cjk"} - {face.role for face in self.faces})
+        if missing:
+            raise ValueError(f"the style sheets need a face of each role; none is {missing[0]}")
+        return self
+
+
 def shipped_faces(folder: Path = FONTS) -> list[Face]:
-    listing = yaml.safe_load((folder / "fonts.yaml").read_text(encoding="utf-8"))
-    return [
-        Face(folder / f["file"], f["family"], f["style"], int(f["weight"]), f["role"])
-        for f in listing["faces"]
-    ]
+    """The faces listed in `folder`/fonts.yaml, each file checked to be a font."""
+    folder = folder.resolve()
+    listing, lines = load_yaml(Listing, folder, "fonts.yaml")
+    faces = []
+    for index, listed in enumerate(listing.faces):
+        line = lines[("faces", index, "file")]
+        path = inside(folder, listed.file, folder / "fonts.yaml", line)
+        face = Face(path, listed.family, listed.style, listed.weight, listed.role)
+        try:
+            face.cmap  # noqa: B018 (read now, to stop here if it is not a font)
+        except Exception as error:  # fontTools raises anything from struct.error to KeyError
+            state = "does not exist" if not path.exists() else f"is not a font ({error})"
+            raise SourceError("S-FONT", f"the font file '{listed.file}' {state}",
+                              "list only OpenType or TrueType files of the fonts folder",
+                              f"{folder.name}/fonts.yaml", line) from None
+        faces.append(face)
+    return faces
 
 
 def check_coverage(book: Book, faces: list[Face]) -> None:
     """Stop at the first character of the source that no shipped face covers."""
     covered = frozenset().union(*(face.cmap for face in faces)) | {ord(c) for c in _UNDRAWN}
     root = Path(book.root)
-    files = [root / "book.yaml", *(root / name for name in book.meta.text)]
-    for path in files:
-        is_yaml = path.suffix == ".yaml"
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
-            text = _YAML_COMMENT.sub("", line) if is_yaml else line
-            for char in text:
-                if ord(char) not in covered:
-                    name = unicodedata.name(char, "unnamed character")
-                    raise SourceError(
-                        "S-NO-GLYPH",
-                        f"no shipped font has the character '{char}' (U+{ord(char):04X} {name})",
-                        "replace the character, or add a font that has it to fonts/fonts.yaml",
-                        f"{root.name}/{path.relative_to(root)}", number,
-                    )
+    files = [(root / "book.yaml", 0), *((root / p.source.partition("/")[2], p.body_line)
+                                        for p in book.parts)]
+    for path, body_line in files:
+        text = path.read_text(encoding="utf-8")
+        drawn = _markdown_file(text, body_line) if body_line else _yaml_scalars(text, 1)
+        for number, char in drawn:
+            if ord(char) not in covered:
+                name = unicodedata.name(char, "a control character")
+                shown = f"'{char}' " if char.isprintable() else ""
+                raise SourceError(
+                    "S-NO-GLYPH",
+                    f"no shipped font has the character {shown}(U+{ord(char):04X} {name})",
+                    "replace the character, or add a font that has it to fonts/fonts.yaml",
+                    f"{root.name}/{path.relative_to(root)}", number,
+                )
+
+
+def _markdown_file(text: str, body_line: int) -> Iterator[tuple[int, str]]:
+    """A text file's characters as they will be drawn, by line: its header's values and
+    its body. Entities count as the character they stand for (`&#x2603;`): Markdown
+    turns them into it."""
+    lines = text.split("\n")
+    yield from _yaml_scalars("\n".join(lines[1 : body_line - 2]), 2)
+    for number, line in enumerate(lines[body_line - 1 :], body_line):
+        for char in line + html.unescape(line):
+            yield number, char
+
+
+def _yaml_scalars(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """The characters of YAML's keys and values, not its comments, with their lines;
+    a value's escapes ("\\u2603") and entities count as what they stand for."""
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if not isinstance(token, yaml.ScalarToken):
+            continue
+        raw = text[token.start_mark.index : token.end_mark.index]
+        line = first_line + text.count("\n", 0, token.start_mark.index)
+        for number, part in enumerate(raw.split("\n"), line):
+            for char in part:
+                yield number, char
+        for char in sorted(set(token.value + html.unescape(token.value)) - set(raw)):
+            yield line, char  # written as an escape or an entity: the value's first line
 
 
 def subset_font(face: Face, chars: Iterable[str]) -> bytes:

@@ -3,7 +3,9 @@
 markdown-it-py does the parsing, curly quotes and dashes; raw HTML is off, so any
 tag in a source is shown as text, never passed into an edition. Two small rules are
 ours because no library does them: no-break spaces where English typesetting wants
-them, and a `lang="zh-Hans"` span around every run of Chinese.
+them, and a `lang="zh-Hans"` span around every run of Chinese. What the format does
+not have is refused with a code and a line (README: Safety): '#' headings, images,
+and links to anything but a web page or an e-mail address.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -70,27 +73,55 @@ def _block_ids(state: StateCore) -> None:
 
 
 def _check_blocks(state: StateCore) -> None:
-    """Refuse what the format does not have ('#' headings, images); collect the headings
-    (`##`, `###`) for the table of contents."""
+    """Refuse what the format does not have ('#' headings, images, links that lead
+    nowhere in one of the editions); collect the headings (`##`, `###`) for the table
+    of contents."""
     for at, token in enumerate(state.tokens):
         if token.type == "heading_open" and token.tag == "h1":
-            line = (token.map[0] + 1) if token.map else 0
-            raise _Refused("S-HEADING-LEVEL", line, "a '#' heading in the text: the part's "
-                           "own heading (h1) comes from its header",
-                           "use '##' for a section and '###' for a subsection")
+            line = (token.map[0] + 1) if token.map else 1
+            raise Refusal("S-HEADING-LEVEL", line, "a '#' heading in the text: the part's "
+                          "own heading (h1) comes from its header",
+                          "use '##' for a section and '###' for a subsection")
         if token.type == "heading_open":
             text = "".join(c.content for c in state.tokens[at + 1].children or ())
             state.env.setdefault("headings", []).append(
                 Heading(int(token.tag[1]), str(token.attrGet("id") or ""), text))
     for block in state.tokens:
+        # The line of an inline token: its block's first line plus the line breaks before it.
+        line = (block.map[0] + 1) if block.map else 1
         for token in block.children or ():
-            if token.type == "image":
-                line = (block.map[0] + 1) if block.map else 0
-                raise _Refused("S-IMAGE", line, "images are not supported in the text yet",
-                               "remove the image; describe it in words if it matters")
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "image":
+                raise Refusal("S-IMAGE", line, "images are not supported in the text yet",
+                              "remove the image; describe it in words if it matters")
+            elif token.type == "link_open" and not _web_or_mail(str(token.attrGet("href"))):
+                target = str(token.attrGet("href"))[:80]
+                raise Refusal("S-LINK", line, f"a link to '{target}': a link may lead only to a "
+                              "web page (http:, https:) or an e-mail address (mailto:)",
+                              "link to a full web address, or remove the link")
 
 
-class _Refused(Exception):
+# What a link may point to. Anything else (a file of the book or of the machine, a
+# fragment, javascript:, data:) either runs script, leads nowhere in one of the two
+# editions (EPUBCheck rejects a link to a missing file or id) or would put a path of
+# the building machine into the PDF.
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+
+
+def _web_or_mail(href: str) -> bool:
+    try:
+        url = urlsplit(href)
+    except ValueError:
+        return False
+    if url.scheme in ("http", "https"):
+        return bool(_HOST.match(url.netloc))
+    return url.scheme == "mailto" and bool(url.path) and not url.netloc
+
+
+class Refusal(Exception):
+    """Something the format does not have, at `line` of the Markdown given."""
+
     def __init__(self, code: str, line: int, message: str, fix: str) -> None:
         super().__init__(message)
         self.code, self.line, self.message, self.fix = code, line, message, fix
@@ -107,6 +138,9 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["replacements", "smartquotes"])
     md.options["quotes"] = "\u201c\u201d\u2018\u2019"
+    # Every link and image reaches `_check_blocks`, which refuses the ones the format does
+    # not allow with a message, where markdown-it would silently show them as text.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.use(container_plugin, "editorial", render=_editorial)
     md.core.ruler.push("no_break_spaces", _no_break_spaces)
     md.core.ruler.push("block_ids", _block_ids)
@@ -135,9 +169,19 @@ def body_html(markdown: str, source: str, first_line: int, id_prefix: str) -> Bo
     try:
         html = str(_markdown().render(markdown, env))
         return Body(html, env.get("headings", []))
-    except _Refused as refused:
+    except Refusal as refused:
         raise SourceError(refused.code, refused.message, refused.fix, source,
                           first_line + refused.line - 1) from None
+
+
+def check_inline(text: str) -> None:
+    """Raise Refusal if a line of metadata holds what the format does not have: what the
+    text refuses, and any link (a title is itself a link in the contents and the toc)."""
+    for token in _markdown().parseInline(text):
+        if any(child.type == "link_open" for child in token.children or ()):
+            raise Refusal("S-LINK", 1, "a link in a title or a line of book.yaml or a header: "
+                          "links belong in the text", "write the address as plain text, or "
+                          "put the link into the text")
 
 
 def inline_html(text: str) -> str:

@@ -171,7 +171,8 @@ class PartHeader(Strict):
     @field_validator("id")
     @classmethod
     def _id_is_free(cls, value: str) -> str:
-        if value in RESERVED_IDS or value.startswith("page-"):
+        # The front matter's elements are `contents-heading`, `titlepage-1`, ...
+        if value in RESERVED_IDS or value.startswith(("page-", *(f"{r}-" for r in RESERVED_IDS))):
             raise ValueError(f"'{value}' is taken by the book itself (the front matter's ids "
                              "and the page-N markers): choose another id")
         return value

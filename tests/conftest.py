@@ -27,6 +27,16 @@ def minimal(tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.fixture
+def last_good(tmp_path: Path) -> Path:
+    """A dist/ holding a previous edition, which a failed build must leave alone."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "minimal.epub").write_bytes(b"the last good EPUB")
+    (dist / "minimal.pdf").write_bytes(b"the last good PDF")
+    return dist
+
+
 @pytest.fixture(scope="session")
 def seven_letters(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Seven Letters built once for the session: the folder holding its files."""

@@ -13,7 +13,6 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ..errors import OutputError, SourceError
-from ..fonts import FONTS
 from ..model import mm
 from ..pagemap import labels_of, page_map, to_json
 from ..render import environment, font_css, modified, render
@@ -56,16 +55,16 @@ class Laid:
 def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Laid:
     """Render HTML with the shipped fonts, the named sheets of styles/ and `extra_css`."""
     base = Path(job.book.root)
-    fetcher = ConfinedFetcher(base, STYLES, FONTS)
+    fetcher = ConfinedFetcher(base, STYLES, *sorted({face.file.parent for face in job.faces}))
     fonts = FontConfiguration()
     profiles: dict[str, Any] = {}  # filled by @color-profile rules, like fonts by @font-face
     shared = {"font_config": fonts, "color_profiles": profiles, "url_fetcher": fetcher}
-    css = [
-        CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), **shared),
-        *(CSS(filename=STYLES / name, **shared) for name in sheets),
-        CSS(string=extra_css, **shared),
-    ]
-    try:
+    try:  # a style sheet fetches its @import and @font-face files as it is read
+        css = [
+            CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), **shared),
+            *(CSS(filename=STYLES / name, **shared) for name in sheets),
+            CSS(string=extra_css, **shared),
+        ]
         document = HTML(string=html, base_url=str(base) + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=fonts, color_profiles=profiles)
         pdf = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False)
