@@ -57,8 +57,7 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     asked = set(formats)
     run = [f for f in ORDER if f in asked or any(f in WRITERS[g].needs for g in asked)]
     epoch = source_date_epoch(source)
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)  # WeasyPrint dates its font subsets by it
-    with _locked(out):
+    with _epoch_set(epoch), _locked(out):
         say("Reading the source")
         book = load_book(source)
         faces = shipped_faces(fonts)
@@ -146,6 +145,22 @@ def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
         for temp, _ in temporary:
             temp.unlink(missing_ok=True)
     return written
+
+
+@contextlib.contextmanager
+def _epoch_set(epoch: int) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for this build only: WeasyPrint reads it from the environment to
+    date its font subsets; left set, every later build in the process (watch) would be
+    dated by this one."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 @contextlib.contextmanager

@@ -8,11 +8,10 @@ over every change since the last build, so a save during a build is not lost.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,8 +88,7 @@ class _Ignored(watchfiles.DefaultFilter):
 def _build(source: Path, out: Path, fonts: Path, changed: list[str]) -> Outcome:
     started = time.monotonic()
     try:
-        with _own_epoch():
-            built = build(source, out, ORDER, "pod", fonts=fonts)
+        built = build(source, out, ORDER, "pod", fonts=fonts)
     except PublishError as error:
         return Outcome(changed, time.monotonic() - started, error=error)
     except Exception as error:  # a bug: say so, and keep watching
@@ -100,21 +98,6 @@ def _build(source: Path, out: Path, fonts: Path, changed: list[str]) -> Outcome:
             "E-INTERNAL", f"{type(error).__name__}: {error}",
             "this is a bug in publish; run again with PUBLISH_DEBUG=1 and report the traceback"))
     return Outcome(changed, time.monotonic() - started, files=list(built.files.values()))
-
-
-@contextlib.contextmanager
-def _own_epoch() -> Iterator[None]:
-    """build() sets SOURCE_DATE_EPOCH in the environment (WeasyPrint reads it there); left
-    set, every later build of the loop would be dated by the first. Each build dates itself
-    (by the newest source file) unless the user set the variable."""
-    before = os.environ.get("SOURCE_DATE_EPOCH")
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def _described(changes: set[tuple[watchfiles.Change, str]], roots: list[Path]) -> list[str]:
