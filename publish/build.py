@@ -13,14 +13,16 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from .cache import Cache, common_key, digest, tree_digest
 from .checks.preflight import preflight
 from .errors import OutputError, PublishError
 from .fonts import FONTS, check_coverage, shipped_faces
 from .load import load_book
-from .writers import Job, PrintGeometry, Profile, Writer
+from .writers import STYLES, Job, PrintGeometry, Profile, Writer
 from .writers.cover import CoverWriter
 from .writers.epub import EpubWriter
 from .writers.marc import MarcWriter
@@ -34,19 +36,26 @@ WRITERS: dict[str, type[Writer]] = {w.format: w for w in (
 ORDER = ["pdf", "cover", "epub", "marc", "onix"]
 
 Progress = Callable[[str], None]
+_SCALARS: dict[str, Any] = {"pdf.pages": int}  # the facts a build returns
 
 
 @dataclass(frozen=True)
 class Built:
     files: dict[str, Path]
     facts: dict[str, object]
+    reused: list[str] = field(default_factory=list)  # stages read from the cache, not run
+
+
+def cache_folder(out: Path) -> Path:
+    """Where the build keeps its cache: beside `out`, not in it, like its lock."""
+    return out.parent / f".{out.name}.cache"
 
 
 def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Profile = "pod",
-          progress: Progress | None = None, fonts: Path = FONTS) -> Built:
+          progress: Progress | None = None, fonts: Path = FONTS, cache: bool = True) -> Built:
     """Build the book in `source` into `out`; raise PublishError on any problem.
     `fonts`: the folder holding fonts.yaml and the faces it lists (tests point it at a
-    broken copy)."""
+    broken copy). `cache`: reuse what an earlier build made from the same inputs."""
     say = progress or (lambda stage: None)
     unknown = [f for f in formats if f not in WRITERS]
     if unknown:
@@ -55,36 +64,75 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     # A writer that reads another's facts brings it along (the cover needs the page count);
     # only the files of the formats asked for are published.
     asked = set(formats)
-    run = [f for f in ORDER if f in asked or any(f in WRITERS[g].needs for g in asked)]
+    run = [f for f in ORDER if f in _with_needs(asked)]
     epoch = source_date_epoch(source)
     with _epoch_set(epoch), _locked(out):
+        store = Cache(cache_folder(out) if cache else None)
+        common = common_key([STYLES, fonts], epoch, profile)
+        # An unchanged source and settings: the files of the last such build, as they were.
+        whole = digest(common, tree_digest(source), sorted(asked))
+        found = store.get("build", whole, _SCALARS)
+        if found is not None:
+            say("Publishing")
+            return Built(publish_files(out, found[0]), found[1], store.reused)
         say("Reading the source")
         book = load_book(source)
         faces = shipped_faces(fonts)
         check_coverage(book, faces)
-        job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
+        job = Job(book=book, faces=faces, epoch=epoch, profile=profile, cache=store,
+                  common=common)
         wanted: set[str] = set()
         for name in run:
-            say(f"Writing the {name.upper()}")
-            written = WRITERS[name]().write(job)
-            job.files.update(written)
+            written = _run(WRITERS[name](), job, say)
             if name in asked:
                 wanted.update(written)
         say("Checking the print files")
         preflight_all(job, wanted)
+        files = {k: v for k, v in job.files.items() if k in wanted}
+        facts: dict[str, object] = {k: job.facts[k] for k in _SCALARS if k in job.facts}
+        store.put("build", whole, files, facts, _SCALARS)
         say("Publishing")
-        files = publish_files(out, {k: v for k, v in job.files.items() if k in wanted})
-    facts: dict[str, object] = {k: v for k, v in job.facts.items()
-                                if isinstance(v, (int, str, float))}
-    return Built(files=files, facts=facts)
+        return Built(publish_files(out, files), facts, store.reused)
+
+
+def _with_needs(formats: set[str]) -> set[str]:
+    """The formats, the formats they need, the formats those need, ..."""
+    needed = set(formats)
+    while more := {n for f in needed for n in WRITERS[f].needs} - needed:
+        needed |= more
+    return needed
+
+
+def _run(writer: Writer, job: Job, say: Progress) -> dict[str, bytes]:
+    """Run one writer, or read what it made from the same inputs from the cache; either
+    way its files and facts join the job's."""
+    key = digest(job.common, writer.format, *writer.inputs(job))
+    found = job.cache.get(writer.format, key, writer.facts)
+    if found is None:
+        say(f"Writing the {writer.format.upper()}")
+        before = set(job.facts)
+        files = writer.write(job)
+        made = {k: v for k, v in job.facts.items() if k not in before}
+        job.cache.put(writer.format, key, files, made, writer.facts)
+    else:
+        say(f"Reusing the {writer.format.upper()}")
+        files, made = found
+    job.files.update(files)
+    job.facts.update(made)
+    return files
 
 
 def preflight_all(job: Job, published: set[str]) -> None:
-    """Preflight every print file to be published; the first error stops the build."""
-    asked: dict[str, PrintGeometry] = job.facts.get("preflight", {})
+    """Preflight every print file to be published; the first error stops the build. A file
+    that passed before, with the same geometry, is not read again."""
+    asked = [g for g in job.facts.values() if isinstance(g, PrintGeometry)]
     with tempfile.TemporaryDirectory() as folder:
-        for name, geometry in asked.items():
+        for geometry in asked:
+            name = geometry.file
             if name not in published:
+                continue
+            key = digest(job.common, job.files[name], geometry)
+            if job.cache.get("preflight", key, {}) is not None:
                 continue
             path = Path(folder) / name
             path.write_bytes(job.files[name])
@@ -97,6 +145,7 @@ def preflight_all(job: Job, published: set[str]) -> None:
                                   + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
                                   "report it: the print style sheets made a file a printer "
                                   "would reject")
+            job.cache.put("preflight", key, {}, {}, {})
 
 
 def source_date_epoch(source: Path) -> int:

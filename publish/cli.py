@@ -47,6 +47,8 @@ def build_command(
         ORDER))] = ",".join(ORDER),
     profile: Annotated[str, typer.Option(help="pod (no marks) or press (bleed and crop marks)"
                                          )] = "pod",
+    cache: Annotated[bool, typer.Option(help="Reuse what an earlier build made from the same "
+                                        "inputs (kept in .OUT.cache beside OUT)")] = True,
 ) -> None:
     """Build the editions of the book in SOURCE into OUT."""
     if profile not in ("pod", "press"):
@@ -56,7 +58,9 @@ def build_command(
                                 TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("Building", total=None)
         built = build(source, out, chosen, profile,  # type: ignore[arg-type]
-                      progress=lambda stage: bar.update(task, description=stage))
+                      progress=lambda stage: bar.update(task, description=stage), cache=cache)
+    if built.reused:
+        err.print(f"reused from the cache: {', '.join(dict.fromkeys(built.reused))}")
     for path in built.files.values():
         err.print(Text.assemble(("wrote ", "green"), f"{path} ({path.stat().st_size:,} bytes)"))
 
@@ -72,7 +76,7 @@ def catalog_command(
 
     The records describe the built editions: the PDF and the EPUB are laid out for them
     (their `needs`) but only the records are written."""
-    build_command(source, out, "marc,onix", "pod")
+    build_command(source, out, "marc,onix", "pod", cache=True)
 
 
 @app.command("check")

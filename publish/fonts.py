@@ -8,7 +8,6 @@ so nothing ever falls back silently to a font of the machine.
 from __future__ import annotations
 
 import html
-import io
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,9 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import uharfbuzz as hb
 import yaml
-from fontTools import subset
-from fontTools.ttLib import TTFont
 from pydantic import Field, model_validator
 
 from .errors import SourceError
@@ -45,8 +43,10 @@ class Face:
 
     @cached_property
     def cmap(self) -> frozenset[int]:
-        with TTFont(self.file, lazy=True) as font:
-            return frozenset(font.getBestCmap())
+        face = hb.Face(hb.Blob.from_file_path(str(self.file)))
+        if face.glyph_count == 0:  # HarfBuzz reads anything that is not a font as empty
+            raise ValueError("no glyphs")
+        return frozenset(face.unicodes)
 
     @property
     def css_family(self) -> str:
@@ -92,7 +92,7 @@ def shipped_faces(folder: Path = FONTS) -> list[Face]:
         face = Face(path, listed.family, listed.style, listed.weight, listed.role)
         try:
             face.cmap  # noqa: B018 (read now, to stop here if it is not a font)
-        except Exception as error:  # fontTools raises anything from struct.error to KeyError
+        except Exception as error:  # from a missing file to an unreadable font
             state = "does not exist" if not path.exists() else f"is not a font ({error})"
             raise SourceError("S-FONT", f"the font file '{listed.file}' {state}",
                               "list only OpenType or TrueType files of the fonts folder",
@@ -148,17 +148,25 @@ def _yaml_scalars(text: str, first_line: int) -> Iterator[tuple[int, str]]:
             yield line, char  # written as an escape or an entity: the value's first line
 
 
+# Graphite tables: no reading system of EPUBs uses them.
+_DROPPED = ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat"]
+
+
 def subset_font(face: Face, chars: Iterable[str]) -> bytes:
-    """The face cut down to `chars`, keeping its OpenType layout features."""
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat"]  # Graphite: unused
-    with TTFont(face.file) as font:
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes={ord(c) for c in chars} | {0x20, 0xA0})
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out, reorderTables=True)
-    return out.getvalue()
+    """The face cut down to `chars`, keeping all its OpenType layout features and names.
+
+    HarfBuzz's subsetter (uharfbuzz), not fontTools': the same glyphs, in a few
+    milliseconds where fontTools took a quarter of a second a face (make bench)."""
+    options = hb.SubsetInput()
+    options.unicode_set.update({ord(c) for c in chars} | {0x20, 0xA0})
+    for keep_all in (options.layout_feature_tag_set, options.name_id_set,
+                     options.name_lang_id_set):
+        keep_all.clear()  # they start with HarfBuzz's defaults: empty, then invert = all
+        keep_all.invert()
+    for tag in _DROPPED:
+        options.drop_table_tag_set.add(int.from_bytes(tag.encode("ascii"), "big"))
+    options.flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    subset = hb.subset(hb.Face(hb.Blob.from_file_path(str(face.file))), options)
+    if subset is None:
+        raise ValueError(f"HarfBuzz could not subset {face.file.name}")
+    return bytes(subset.blob.data)

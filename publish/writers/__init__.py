@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from ..cache import Cache
+from ..render import render
+
 if TYPE_CHECKING:
     from ..fonts import Face
     from ..model import Book
+    from ..render import EditionKind, Rendering
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
 STYLES = PROJECT / "styles"
@@ -29,21 +33,27 @@ class Job:
     faces: list[Face]
     epoch: int  # SOURCE_DATE_EPOCH: every date in every file comes from it
     profile: Profile = "pod"
+    cache: Cache = field(default_factory=lambda: Cache(None))
+    common: str = ""  # the part of every cache key that all stages share (see cache.py)
     files: dict[str, bytes] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)  # e.g. the PDF's page count
+    _renderings: dict[str, Rendering] = field(default_factory=dict, repr=False)
+
+    def rendering(self, edition: EditionKind) -> Rendering:
+        """The book rendered for `edition`, once per build, whichever writers read it."""
+        if edition not in self._renderings:
+            self._renderings[edition] = render(self.book, edition)
+        return self._renderings[edition]
 
     def name(self, suffix: str) -> str:
         return f"{self.book.meta.slug}{suffix}"
 
-    def to_preflight(self, name: str, trim_mm: tuple[float, float], bleed_mm: float,
-                     black_text: bool) -> None:
-        """Ask the build to preflight the print file `name` before it is published."""
-        self.facts.setdefault("preflight", {})[name] = PrintGeometry(trim_mm, bleed_mm,
-                                                                     black_text)
-
 
 @dataclass(frozen=True)
 class PrintGeometry:
+    """A print file the build preflights before publishing it (a writer's fact)."""
+
+    file: str
     trim_mm: tuple[float, float]
     bleed_mm: float
     black_text: bool  # text in K only (an interior), or in colour (a cover)
@@ -52,5 +62,12 @@ class PrintGeometry:
 class Writer(Protocol):
     format: ClassVar[str]  # the name `publish build --format` knows it by
     needs: ClassVar[tuple[str, ...]]  # formats whose facts it reads
+    facts: ClassVar[dict[str, Any]]  # the facts it adds to the job, and their types
+
+    def inputs(self, job: Job) -> tuple[object, ...]:
+        """Everything `write` reads beyond what every stage does (code, styles, fonts,
+        libraries, SOURCE_DATE_EPOCH, profile): its cache key. Leave nothing out: what
+        is not here does not make the stage run again."""
+        ...
 
     def write(self, job: Job) -> dict[str, bytes]: ...

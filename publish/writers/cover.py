@@ -1,17 +1,17 @@
-"""The print-on-demand cover: one spread (back, spine, front) with bleed, and its front
-panel as the EPUB's cover image, both from `templates/print/cover.html.jinja`."""
+"""The print-on-demand cover: one spread (back, spine, front) with bleed, from
+`templates/print/cover.html.jinja`, and its front panel as the EPUB's cover image."""
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pypdfium2
 from markupsafe import Markup
 
 from ..model import mm
-from ..render import environment, modified, render
-from . import Job
+from ..render import environment, modified
+from . import Job, PrintGeometry
 from .pdf import finish, lay_out
 
 if TYPE_CHECKING:
@@ -43,36 +43,33 @@ def cover_size(settings: Print, pages: int) -> tuple[float, float]:
     return 2 * width + spine_inches(pages, settings.paper) + 2 * BLEED_IN, height + 2 * BLEED_IN
 
 
-def _html(job: Job, *, back: bool, pages: int) -> tuple[str, str]:
+def _html(job: Job, pages: int) -> tuple[str, str]:
     """The cover's HTML, and the CSS that gives its page and columns their sizes: the page
-    is the trimmed spread (or the front panel alone) and the bleed lies outside it."""
+    is the trimmed spread and the bleed lies outside it."""
     settings = job.book.meta.print
-    front = render(job.book, "print").section("cover").html
+    front = job.rendering("print").section("cover").html
     panel = mm(settings.trim_width) / 25.4
     height = mm(settings.trim_height) / 25.4
-    spine = spine_inches(pages, settings.paper) if back else 0.0
+    spine = spine_inches(pages, settings.paper)
     html = environment().get_template("print/cover.html.jinja").render(
-        meta=job.book.meta, modified=modified(job.epoch), front=Markup(front), back=back,
+        meta=job.book.meta, modified=modified(job.epoch), front=Markup(front), back=True,
         spine_text=pages >= SPINE_TEXT_MIN_PAGES)
-    if back:
-        size, columns = f"{2 * panel + spine:.4f}in {height:.4f}in", (
-            f"{panel:.4f}in {spine:.4f}in {panel:.4f}in")
-        bleed = f"bleed: {BLEED_IN}in;"
-    else:
-        size, columns, bleed = f"{panel:.4f}in {height:.4f}in", f"{panel:.4f}in", ""
-    page = (f"@page {{ size: {size}; margin: 0; {bleed} }}\n"
-            f".spread {{ grid-template-columns: {columns}; }}")
+    page = (f"@page {{ size: {2 * panel + spine:.4f}in {height:.4f}in; margin: 0; "
+            f"bleed: {BLEED_IN}in; }}\n"
+            f".spread {{ grid-template-columns: {panel:.4f}in {spine:.4f}in {panel:.4f}in; }}")
     return html, page
 
 
-def front_png(job: Job) -> bytes:
-    """The front panel, trimmed, as a PNG image for the EPUB."""
-    html, page = _html(job, back=False, pages=0)
-    laid = lay_out(job, html, SHEETS, page)
-    pdf = pypdfium2.PdfDocument(laid.pdf)
-    page = pdf[0]
-    scale = COVER_IMAGE_HEIGHT / page.get_height()
-    image = page.render(scale=scale).to_pil()
+def front_png(pdf: bytes, settings: Print, pages: int) -> bytes:
+    """The spread's front panel, trimmed, as a PNG image for the EPUB: cut from the laid-out
+    spread, so the cover is laid out once for both editions."""
+    spread = pypdfium2.PdfDocument(pdf)
+    page = spread[0]
+    bleed = BLEED_IN * 72
+    back_and_spine = (mm(settings.trim_width) / 25.4 + spine_inches(pages, settings.paper)) * 72
+    scale = COVER_IMAGE_HEIGHT / (page.get_height() - 2 * bleed)
+    # crop: points cut from the left, bottom, right and top edges
+    image = page.render(scale=scale, crop=(bleed + back_and_spine, bleed, bleed, bleed)).to_pil()
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -81,13 +78,20 @@ def front_png(job: Job) -> bytes:
 class CoverWriter:
     format: ClassVar[str] = "cover"
     needs: ClassVar[tuple[str, ...]] = ("pdf",)
+    facts: ClassVar[dict[str, Any]] = {"cover.front_png": bytes, "cover.print": PrintGeometry}
+
+    def inputs(self, job: Job) -> tuple[object, ...]:
+        # The cover shows the book's metadata only; of the interior, only its page count
+        # (the spine's width): an edit of the text reuses the cover.
+        return (job.book.meta.model_dump_json(), job.facts["pdf.pages"])
 
     def write(self, job: Job) -> dict[str, bytes]:
         pages = int(job.facts["pdf.pages"])
-        html, page = _html(job, back=True, pages=pages)
+        html, page = _html(job, pages)
         laid = lay_out(job, html, SHEETS, page)
+        job.facts["cover.front_png"] = front_png(laid.pdf, job.book.meta.print, pages)
         width, height = cover_size(job.book.meta.print, pages)
-        job.to_preflight(job.name("-cover.pdf"),
-                         ((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
-                         BLEED_IN * 25.4, black_text=False)
+        job.facts["cover.print"] = PrintGeometry(
+            job.name("-cover.pdf"), ((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
+            BLEED_IN * 25.4, black_text=False)
         return {job.name("-cover.pdf"): finish(job, laid.pdf, [])}

@@ -15,9 +15,8 @@ from ..errors import OutputError
 from ..fonts import subset_font
 from ..markup import ZH, plain_text
 from ..pagebreaks import Marker, insert_markers, markers
-from ..render import environment, font_css, render
+from ..render import environment, font_css
 from . import STYLES, Job
-from .cover import front_png
 
 if TYPE_CHECKING:
     from ..model import Meta
@@ -78,10 +77,15 @@ def _ncx(entries: list[Entry] | tuple[Entry, ...]) -> list[Any]:
 
 class EpubWriter:
     format: ClassVar[str] = "epub"
-    needs: ClassVar[tuple[str, ...]] = ("pdf",)  # its page-list comes from the PDF's layout
+    # its page-list comes from the PDF's layout, its cover image from the cover's
+    needs: ClassVar[tuple[str, ...]] = ("pdf", "cover")
+    facts: ClassVar[dict[str, Any]] = {}
+
+    def inputs(self, job: Job) -> tuple[object, ...]:
+        return (job.book.model_dump_json(), job.facts["pagemap"], job.facts["cover.front_png"])
 
     def write(self, job: Job) -> dict[str, bytes]:
-        rendering = render(job.book, "epub")
+        rendering = job.rendering("epub")
         meta = job.book.meta
         book = epub.EpubBook()
         book.set_identifier(meta.edition.identifier)
@@ -90,7 +94,7 @@ class EpubWriter:
         page_markers = markers(job.facts["pagemap"])
         pages = _pages(book, rendering, meta.edition.language, page_markers)
         _fonts_and_styles(book, job, pages)
-        book.set_cover("images/cover.png", front_png(job), create_page=False)
+        book.set_cover("images/cover.png", job.facts["cover.front_png"], create_page=False)
         nav = _nav(rendering, meta, page_markers)
         book.add_item(nav)
         book.add_item(epub.EpubNcx())

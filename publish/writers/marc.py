@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from lxml import etree
 from pymarc import Field, Indicators, Leader, Record, Subfield, XMLWriter
@@ -312,6 +312,11 @@ def marcxml(records: Sequence[Record]) -> bytes:
 class MarcWriter:
     format: ClassVar[str] = "marc"
     needs: ClassVar[tuple[str, ...]] = ("pdf", "epub")
+    facts: ClassVar[dict[str, Any]] = {}
+
+    def inputs(self, job: Job) -> tuple[object, ...]:
+        return (job.book.model_dump_json(), job.facts["pdf.pages"], job.facts["pdf.labels"],
+                job.files[job.name(".epub")])
 
     def write(self, job: Job) -> dict[str, bytes]:
         extent = printed_extent(job.facts["pdf.labels"], int(job.facts["pdf.pages"]))

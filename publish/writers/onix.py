@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import mm
 from ..render import environment
@@ -167,6 +167,11 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
 class OnixWriter:
     format: ClassVar[str] = "onix"
     needs: ClassVar[tuple[str, ...]] = ("pdf", "epub")
+    facts: ClassVar[dict[str, Any]] = {}
+
+    def inputs(self, job: Job) -> tuple[object, ...]:
+        return (job.book.model_dump_json(), job.facts["pdf.pages"], job.facts["pdf.labels"],
+                job.files[job.name(".epub")])
 
     def write(self, job: Job) -> dict[str, bytes]:
         meta = job.book.meta

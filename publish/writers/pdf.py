@@ -14,9 +14,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ..errors import OutputError, SourceError
 from ..model import mm
-from ..pagemap import labels_of, page_map, to_json
-from ..render import environment, font_css, modified, render
-from . import STYLES, Job
+from ..pagemap import PageStart, labels_of, page_map, to_json
+from ..render import environment, font_css, modified
+from . import STYLES, Job, PrintGeometry
 from .pdfx import PageLabelRange, add_crop_marks, finish_pdf
 
 if TYPE_CHECKING:
@@ -91,29 +91,43 @@ def page_labels(document: Document, first_body_id: str) -> list[PageLabelRange]:
     return [PageLabelRange(0, "roman", 1), PageLabelRange(body, "arabic", 1)]
 
 
+SHEETS = ["color.css", "base.css", "print.css"]
+
+
+def interior(job: Job) -> tuple[str, str]:
+    """The interior's HTML, and the CSS of its pages (laid out with SHEETS): what the
+    benchmark also gives WeasyPrint alone, as the floor the build is measured against."""
+    env = environment()
+    html = env.get_template("print/book.html.jinja").render(
+        meta=job.book.meta, modified=modified(job.epoch),
+        sections=[s for s in job.rendering("print").sections if s.id != "cover"])
+    page_css = env.get_template("print/page.css.jinja").render(
+        settings=job.book.meta.print, bleed=f"{BLEED_MM[job.profile]}mm"
+        if BLEED_MM[job.profile] else None)
+    return html, page_css
+
+
 class PdfWriter:
     format: ClassVar[str] = "pdf"
     needs: ClassVar[tuple[str, ...]] = ()
+    facts: ClassVar[dict[str, Any]] = {"pdf.pages": int, "pdf.labels": list[PageLabelRange],
+                                       "pagemap": list[PageStart], "pdf.print": PrintGeometry}
+
+    def inputs(self, job: Job) -> tuple[object, ...]:
+        return (job.book.model_dump_json(),)
 
     def write(self, job: Job) -> dict[str, bytes]:
-        rendering = render(job.book, "print")
-        env = environment()
-        html = env.get_template("print/book.html.jinja").render(
-            meta=job.book.meta, modified=modified(job.epoch),
-            sections=[s for s in rendering.sections if s.id != "cover"])
-        page_css = env.get_template("print/page.css.jinja").render(
-            settings=job.book.meta.print, bleed=f"{BLEED_MM[job.profile]}mm"
-            if BLEED_MM[job.profile] else None)
-        laid = lay_out(job, html, ["color.css", "base.css", "print.css"], page_css)
-        labels = page_labels(laid.document, job.book.parts[0].id)
-        job.facts["pdf.pages"] = len(laid.document.pages)
-        job.facts["pdf.document"] = laid.document
-        job.facts["pdf.labels"] = labels
-        starts = page_map(laid.document, labels_of(labels, len(laid.document.pages)))
-        job.facts["pagemap"] = starts
+        html, page_css = interior(job)
+        laid = lay_out(job, html, SHEETS, page_css)
+        document = laid.document
+        labels = page_labels(document, job.book.parts[0].id)
+        starts = page_map(document, labels_of(labels, len(document.pages)))
         settings = job.book.meta.print
-        job.to_preflight(job.name(".pdf"), (mm(settings.trim_width), mm(settings.trim_height)),
-                         BLEED_MM[job.profile], black_text=True)
+        job.facts.update({
+            "pdf.pages": len(document.pages), "pdf.labels": labels, "pagemap": starts,
+            "pdf.print": PrintGeometry(job.name(".pdf"), (mm(settings.trim_width),
+                                                         mm(settings.trim_height)),
+                                       BLEED_MM[job.profile], black_text=True)})
         pdf = finish(job, laid.pdf, labels)
         return {job.name(".pdf"): add_crop_marks(pdf) if job.profile == "press" else pdf,
                 job.name(".pages.json"): to_json(job.book, starts)}

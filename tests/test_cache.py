@@ -1,0 +1,128 @@
+"""The build cache: an author's rebuild reuses what did not change, and a build that reuses
+the cache makes byte for byte the files a build without it makes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from publish.build import ORDER, build, cache_folder
+from publish.errors import PublishError
+
+from .changes import fonts_copy
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def fresh(source: Path, folder: Path, **options: object) -> dict[str, bytes]:
+    """What a build with no cache at all makes of `source`."""
+    build(source, folder, cache=False, **options)  # type: ignore[arg-type]
+    assert not cache_folder(folder).exists()
+    return files(folder)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_unchanged_source_is_published_from_the_cache(minimal: Path, tmp_path: Path) -> None:
+    first = build(minimal, tmp_path / "dist")
+    made = files(tmp_path / "dist")
+    for path in (tmp_path / "dist").iterdir():
+        path.write_bytes(b"spoiled")  # published again, not left as found
+    again = build(minimal, tmp_path / "dist")
+    assert first.reused == []
+    assert again.reused == ["build"]
+    assert again.facts == first.facts
+    assert files(tmp_path / "dist") == made == fresh(minimal, tmp_path / "plain")
+
+
+def test_a_text_edit_runs_again_only_the_stages_that_read_the_text(
+        minimal: Path, tmp_path: Path) -> None:
+    build(minimal, tmp_path / "dist")
+    edit(minimal / "text" / "01-first.md", "This is the first letter.",
+         "This is the other letter.")
+    built = build(minimal, tmp_path / "dist")
+    # Same page count: the cover (and its PNG in the EPUB) and its preflight are reused;
+    # the interior, the EPUB and the records, which show the text or describe it, are not.
+    assert built.reused == ["cover", "preflight"]
+    assert files(tmp_path / "dist") == fresh(minimal, tmp_path / "plain")
+
+
+@pytest.mark.parametrize(("where", "old", "new"), [
+    ("book.yaml", "lines: [TEST PRESS]", "lines: [TEST PRESS LIMITED]"),  # the cover
+    ("book.yaml", "description: Two short", "description: Two very short"),  # records
+    ("text/02-second.md", "title: THE SECOND LETTER", "title: THE LAST LETTER"),  # contents
+])
+def test_after_any_edit_the_cache_gives_what_a_fresh_build_gives(
+        minimal: Path, tmp_path: Path, where: str, old: str, new: str) -> None:
+    build(minimal, tmp_path / "dist")
+    edit(minimal / where, old, new)
+    build(minimal, tmp_path / "dist")
+    assert files(tmp_path / "dist") == fresh(minimal, tmp_path / "plain")
+
+
+def test_profiles_fonts_and_the_date_are_inputs_too(
+        minimal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dist = tmp_path / "dist"
+    build(minimal, dist, ["pdf"], profile="press")
+    build(minimal, dist, ["pdf"], profile="pod")
+    assert files(dist) == fresh(minimal, tmp_path / "pod", formats=["pdf"], profile="pod")
+    build(minimal, dist, ["pdf"], profile="press")
+    assert files(dist) == fresh(minimal, tmp_path / "press", formats=["pdf"], profile="press")
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    build(minimal, dist, ORDER)
+    assert files(dist) == fresh(minimal, tmp_path / "dated")
+
+    fonts = fonts_copy(tmp_path)
+    edit(fonts / "fonts.yaml", "weight: 700", "weight: 600")
+    built = build(minimal, dist, ORDER, fonts=fonts)
+    assert built.reused == []
+    assert files(dist) == fresh(minimal, tmp_path / "fonts-changed", fonts=fonts)
+
+
+def test_a_damaged_cache_is_made_again(minimal: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build(minimal, dist)
+    cache = cache_folder(dist)
+    for facts in cache.rglob("facts.json"):
+        facts.write_text("{not json", encoding="utf-8")
+    for stored in cache.rglob("files/*"):
+        stored.unlink()
+    built = build(minimal, dist)
+    assert built.reused == []
+    assert files(dist) == fresh(minimal, tmp_path / "plain")
+    assert build(minimal, dist).reused == ["build"]
+
+
+def test_a_bad_source_is_refused_whatever_the_cache_holds(
+        minimal: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build(minimal, dist)
+    good = files(dist)
+    edit(minimal / "text" / "01-first.md", "kind: letter", "kind: leter")
+    with pytest.raises(PublishError) as refused:
+        build(minimal, dist)
+    assert refused.value.code.startswith("S-")
+    assert files(dist) == good
+    edit(minimal / "text" / "01-first.md", "kind: leter", "kind: letter")
+    assert build(minimal, dist).reused == ["build"]
+    assert files(dist) == good
+
+
+def test_the_cache_keeps_a_few_entries_a_stage(minimal: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    for number in range(7):
+        edit(minimal / "text" / "01-first.md", "first letter", f"letter {number}")
+        build(minimal, dist, ["pdf"])
+        edit(minimal / "text" / "01-first.md", f"letter {number}", "first letter")
+    entries = [p for p in (cache_folder(dist) / "pdf").iterdir() if not p.name.startswith(".")]
+    assert 1 <= len(entries) <= 4
+    assert json.loads((entries[0] / "facts.json").read_text())["facts"]["pdf.pages"] >= 1
