@@ -21,6 +21,10 @@ test: system-test $(STAMP) $(ACE)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
+# Speed and memory against WeasyPrint alone and Pandoc (minutes; not part of `make test`).
+bench: system-build $(STAMP) $(VENV)/.bench
+	$(BIN)/python -m bench.run
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -38,9 +42,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	@touch $@
 
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
+	@touch $@
+
 $(ACE): tools/ace/package.json tools/ace/package-lock.json
 	cd tools/ace && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 clean:
-	rm -rf dist .venv tools/ace/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dist .dist.cache .dist.lock bench/out .venv tools/ace/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,160 @@
+"""`make bench`: how fast and how big the build is, against WeasyPrint alone and Pandoc.
+
+For Seven Letters and generated books of about 100, 300 and 1,000 pages (the shipped
+source format, made by tests/generate.py) it measures, each in a fresh process (see
+measure.py): a first build, an unchanged rebuild, a rebuild after one text file changed,
+WeasyPrint alone on the same interior HTML and CSS, an EPUB-only build, and Pandoc making
+an EPUB of the same Markdown. It prints the figures and whether each target of issue 8
+holds, writes them to bench/out/results.json, and profiles (pyinstrument) a build of the
+book where a target is missed. Not part of `make test`: it takes minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from tests.generate import generate_book
+
+PROJECT = Path(__file__).resolve().parent.parent
+OUT = PROJECT / "bench" / "out"
+SIZES = {"about 100 pages": 12, "about 300 pages": 36, "about 1000 pages": 118}  # parts
+console = Console()
+
+
+def measure(kind: str, source: Path, work: Path, profile: Path | None = None) -> Any:
+    command = [sys.executable, "-m", "bench.measure", kind, str(source), str(work)]
+    if profile is not None:
+        command[1:3] = ["-m", "pyinstrument", "--no-color", "-o", str(profile),
+                        "-m", "bench.measure"]
+    done = subprocess.run(command, cwd=PROJECT, check=True, capture_output=True, text=True,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def edit_one_text(source: Path) -> str:
+    """Change one word in the body of the middle text file: capitalise a long word."""
+    texts = sorted((source / "text").glob("*.md"))
+    path = texts[len(texts) // 2]
+    text = path.read_text(encoding="utf-8")
+    body = text.index("\n---\n", 4) + 5
+    found = re.compile(r"\b([a-z])([a-z]{5,})\b").search(text, body)
+    assert found, path
+    path.write_text(text[:found.start()] + found[1].upper() + found[2] + text[found.end():],
+                    encoding="utf-8")
+    return f"{path.name}: {found[0]} -> {found[1].upper()}{found[2]}"
+
+
+def bench_book(name: str, source: Path, work: Path) -> dict[str, Any]:
+    console.print(f"[bold]{name}[/]")
+    result: dict[str, Any] = {"book": name}
+    for kind in ("baseline", "build", "rebuild"):
+        result[kind] = measure(kind, source, work)
+        console.print(f"  {kind}: {result[kind]['seconds']:.2f} s")
+    result["edited"] = edit_one_text(source)
+    result["edit"] = measure("rebuild", source, work)
+    console.print(f"  edit ({result['edited']}): {result['edit']['seconds']:.2f} s, "
+                  f"reused {', '.join(dict.fromkeys(result['edit']['reused'])) or 'nothing'}")
+    for kind in ("epub", "epub-command", "pandoc"):
+        result[kind] = measure(kind, source, work)
+        console.print(f"  {kind}: {result[kind]['seconds']:.2f} s")
+    build, pages = result["build"]["seconds"], result["build"]["pages"]
+    result.update(pages=pages, pages_per_second=pages / build, seconds_per_page=build / pages,
+                  ratio_to_weasyprint=build / result["baseline"]["seconds"],
+                  rebuild_share=result["rebuild"]["seconds"] / build,
+                  epub_ratio_to_pandoc=result["epub-command"]["seconds"]
+                  / result["pandoc"]["seconds"])
+    return result
+
+
+def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Issue 8's targets, each with the figure and whether it holds."""
+    rows: list[dict[str, Any]] = []
+
+    def target(book: str, what: str, figure: str, holds: bool) -> None:
+        rows.append({"book": book, "target": what, "figure": figure, "holds": holds})
+
+    for r in results:
+        target(r["book"], "build / WeasyPrint alone <= 1.3",
+               f"{r['ratio_to_weasyprint']:.2f}", r["ratio_to_weasyprint"] <= 1.3)
+        target(r["book"], "unchanged rebuild <= 5% of a build",
+               f"{100 * r['rebuild_share']:.1f}%", r["rebuild_share"] <= 0.05)
+        same_pages = r["edit"]["pages"] == r["pages"]
+        kept = set(r["edit"]["reused"])
+        target(r["book"], "one text edit reuses the stages it does not touch",
+               ", ".join(dict.fromkeys(r["edit"]["reused"])) or "nothing",
+               "build" not in kept and (not same_pages or {"cover", "preflight"} <= kept))
+    small, large = results[1], results[-1]
+    target(large["book"], "peak memory <= 1.5 GB",
+           f"{large['build']['peak_mb']:.0f} MB", large["build"]["peak_mb"] <= 1536)
+    growth = large["seconds_per_page"] / small["seconds_per_page"]
+    target(large["book"], f"time per page <= 1.2 x that of {small['book']}",
+           f"{growth:.2f} x", growth <= 1.2)
+    target(large["book"], "EPUB-only build <= 1.5 x Pandoc",
+           f"{large['epub_ratio_to_pandoc']:.2f} x", large["epub_ratio_to_pandoc"] <= 1.5)
+    return rows
+
+
+def report(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Builds (seconds; in-process, after imports)")
+    for column in ("book", "pages", "WeasyPrint", "build", "ratio", "pages/s", "peak MB",
+                   "rebuild", "edit", "EPUB only", "publish --format epub", "Pandoc"):
+        table.add_column(column, justify="left" if column == "book" else "right")
+    for r in results:
+        table.add_row(r["book"], str(r["pages"]), f"{r['baseline']['seconds']:.2f}",
+                      f"{r['build']['seconds']:.2f}", f"{r['ratio_to_weasyprint']:.2f}",
+                      f"{r['pages_per_second']:.1f}", f"{r['build']['peak_mb']:.0f}",
+                      f"{r['rebuild']['seconds']:.3f}", f"{r['edit']['seconds']:.2f}",
+                      f"{r['epub']['seconds']:.2f}", f"{r['epub-command']['seconds']:.2f}",
+                      f"{r['pandoc']['seconds']:.2f}")
+    console.print(table)
+    stages = Table(title=f"Stages of the build of {results[-1]['book']}")
+    for column in ("stage", "seconds", "peak MB"):
+        stages.add_column(column, justify="left" if column == "stage" else "right")
+    for s in results[-1]["build"]["stages"]:
+        stages.add_row(s["stage"], f"{s['seconds']:.2f}", f"{s['peak_mb']:.0f}")
+    console.print(stages)
+    held = Table(title="Targets")
+    for column in ("book", "target", "figure", ""):
+        held.add_column(column)
+    for row in rows:
+        held.add_row(row["book"], row["target"], row["figure"],
+                     "[green]holds[/]" if row["holds"] else "[red]missed[/]")
+    console.print(held)
+
+
+def main() -> None:
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    books = [("Seven Letters", OUT / "seven-letters")]
+    shutil.copytree(PROJECT / "source", OUT / "seven-letters" / "source")
+    for name, parts in SIZES.items():
+        folder = OUT / name.replace(" ", "-")
+        generate_book(folder / "source", parts=parts, words_per_part=1600)
+        books.append((name, folder))
+    results = [bench_book(name, folder / "source", folder / "work") for name, folder in books]
+    rows = targets(results)
+    missed = {row["book"] for row in rows if not row["holds"]}
+    for r, (name, folder) in zip(results, books, strict=True):
+        if name in missed:  # where the time goes, for the note
+            console.print(f"profiling a build of {name}")
+            profile = OUT / f"profile-{folder.name}.txt"
+            measure("build", folder / "source", folder / "profiled", profile)
+            r["profile"] = str(profile.relative_to(PROJECT))
+    (OUT / "results.json").write_text(json.dumps({"books": results, "targets": rows},
+                                                 indent=2), encoding="utf-8")
+    report(results, rows)
+    console.print(f"written: {(OUT / 'results.json').relative_to(PROJECT)}")
+
+
+if __name__ == "__main__":
+    main()
