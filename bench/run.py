@@ -28,7 +28,7 @@ from tests.generate import generate_book
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "bench" / "out"
 SIZES = {"about 100 pages": 12, "about 300 pages": 36, "about 1000 pages": 118}  # parts
-console = Console()
+console = Console(width=150)
 
 
 def measure(kind: str, source: Path, work: Path, profile: Path | None = None) -> Any:
@@ -42,16 +42,21 @@ def measure(kind: str, source: Path, work: Path, profile: Path | None = None) ->
 
 
 def edit_one_text(source: Path) -> str:
-    """Change one word in the body of the middle text file: capitalise a long word."""
+    """Change one word of a paragraph of the middle text file (or the next one that has a
+    paragraph): capitalise a long word."""
     texts = sorted((source / "text").glob("*.md"))
-    path = texts[len(texts) // 2]
-    text = path.read_text(encoding="utf-8")
-    body = text.index("\n---\n", 4) + 5
-    found = re.compile(r"\b([a-z])([a-z]{5,})\b").search(text, body)
-    assert found, path
-    path.write_text(text[:found.start()] + found[1].upper() + found[2] + text[found.end():],
-                    encoding="utf-8")
-    return f"{path.name}: {found[0]} -> {found[1].upper()}{found[2]}"
+    word = re.compile(r"\b([a-z])([a-z]{5,})\b")
+    for path in texts[len(texts) // 2 :]:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        body = lines.index("---", 1) + 1
+        for number, line in enumerate(lines[body:], body):
+            found = None if line[:1] in ("", "#", ":", ">") else word.search(line)
+            if found:
+                lines[number] = (line[: found.start()] + found[1].upper() + found[2]
+                                 + line[found.end() :])
+                path.write_text("\n".join(lines), encoding="utf-8")
+                return f"{path.name}:{number + 1}: {found[0]} -> {found[1].upper()}{found[2]}"
+    raise SystemExit("no paragraph to edit")
 
 
 def bench_book(name: str, source: Path, work: Path) -> dict[str, Any]:

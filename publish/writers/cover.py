@@ -60,9 +60,10 @@ def _html(job: Job, pages: int) -> tuple[str, str]:
     return html, page
 
 
-def front_png(pdf: bytes, settings: Print, pages: int) -> bytes:
-    """The spread's front panel, trimmed, as a PNG image for the EPUB: cut from the laid-out
-    spread, so the cover is laid out once for both editions."""
+def front_image(pdf: bytes, settings: Print, pages: int) -> bytes:
+    """The spread's front panel, trimmed, as a JPEG image for the EPUB: cut from the laid-out
+    spread, so the cover is laid out once for both editions. JPEG, as the stores ask for a
+    cover, and encoded in a hundredth of the time PNG took (0.25 s, make bench)."""
     spread = pypdfium2.PdfDocument(pdf)
     page = spread[0]
     bleed = BLEED_IN * 72
@@ -71,14 +72,14 @@ def front_png(pdf: bytes, settings: Print, pages: int) -> bytes:
     # crop: points cut from the left, bottom, right and top edges
     image = page.render(scale=scale, crop=(bleed + back_and_spine, bleed, bleed, bleed)).to_pil()
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG", optimize=True)
+    image.convert("RGB").save(out, format="JPEG", quality=92)
     return out.getvalue()
 
 
 class CoverWriter:
     format: ClassVar[str] = "cover"
     needs: ClassVar[tuple[str, ...]] = ("pdf",)
-    facts: ClassVar[dict[str, Any]] = {"cover.front_png": bytes, "cover.print": PrintGeometry}
+    facts: ClassVar[dict[str, Any]] = {"cover.image": bytes, "cover.print": PrintGeometry}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
         # The cover shows the book's metadata only; of the interior, only its page count
@@ -89,7 +90,7 @@ class CoverWriter:
         pages = int(job.facts["pdf.pages"])
         html, page = _html(job, pages)
         laid = lay_out(job, html, SHEETS, page)
-        job.facts["cover.front_png"] = front_png(laid.pdf, job.book.meta.print, pages)
+        job.facts["cover.image"] = front_image(laid.pdf, job.book.meta.print, pages)
         width, height = cover_size(job.book.meta.print, pages)
         job.facts["cover.print"] = PrintGeometry(
             job.name("-cover.pdf"), ((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),

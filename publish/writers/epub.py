@@ -82,7 +82,7 @@ class EpubWriter:
     facts: ClassVar[dict[str, Any]] = {}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
-        return (job.book.model_dump_json(), job.facts["pagemap"], job.facts["cover.front_png"])
+        return (job.book.model_dump_json(), job.facts["pagemap"], job.facts["cover.image"])
 
     def write(self, job: Job) -> dict[str, bytes]:
         rendering = job.rendering("epub")
@@ -94,7 +94,7 @@ class EpubWriter:
         page_markers = markers(job.facts["pagemap"])
         pages = _pages(book, rendering, meta.edition.language, page_markers)
         _fonts_and_styles(book, job, pages)
-        book.set_cover("images/cover.png", job.facts["cover.front_png"], create_page=False)
+        book.set_cover("images/cover.jpg", job.facts["cover.image"], create_page=False)
         nav = _nav(rendering, meta, page_markers)
         book.add_item(nav)
         book.add_item(epub.EpubNcx())
