@@ -122,11 +122,15 @@ def report(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
                       f"{r['epub']['seconds']:.2f}", f"{r['epub-command']['seconds']:.2f}",
                       f"{r['pandoc']['seconds']:.2f}")
     console.print(table)
-    stages = Table(title=f"Stages of the build of {results[-1]['book']}")
-    for column in ("stage", "seconds", "peak MB"):
-        stages.add_column(column, justify="left" if column == "stage" else "right")
-    for s in results[-1]["build"]["stages"]:
-        stages.add_row(s["stage"], f"{s['seconds']:.2f}", f"{s['peak_mb']:.0f}")
+    stages = Table(title="Stages of a first build: seconds / peak MB")
+    stages.add_column("stage")
+    for r in results:
+        stages.add_column(r["book"], justify="right")
+    names = list(dict.fromkeys(s["stage"] for r in results for s in r["build"]["stages"]))
+    for name in names:
+        stages.add_row(name, *(next((f"{s['seconds']:.2f} / {s['peak_mb']:.0f}"
+                                     for s in r["build"]["stages"] if s["stage"] == name), "")
+                               for r in results))
     console.print(stages)
     held = Table(title="Targets")
     for column in ("book", "target", "figure", ""):

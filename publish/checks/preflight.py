@@ -46,12 +46,20 @@ _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float,
               black_text: bool = True) -> list[Finding]:
     """Check a print PDF at `pdf` for a print-on-demand service; [] when it passes.
-    `black_text`: text must be K-only (an interior); a cover may set text in colour."""
-    findings = _qpdf_check(pdf)
+    `black_text`: text must be K-only (an interior); a cover may set text in colour.
+    qpdf checks the file's structure in its own process while this one scans the pages."""
+    with _QpdfCheck(pdf) as qpdf:
+        findings = _scan(pdf, trim_mm, bleed_mm, black_text)
+    return qpdf.findings + findings
+
+
+def _scan(pdf: Path, trim_mm: tuple[float, float], bleed_mm: float,
+          black_text: bool) -> list[Finding]:
+    findings: list[Finding] = []
     try:
         doc = pikepdf.open(pdf)
     except (pikepdf.PdfError, OSError) as error:
-        return [*findings, _error("P-UNREADABLE", f"pikepdf cannot open the file: {error}")]
+        return [_error("P-UNREADABLE", f"pikepdf cannot open the file: {error}")]
     trim = (trim_mm[0] * PT_PER_MM, trim_mm[1] * PT_PER_MM)
     with doc:
         findings += _output_intent(doc)
@@ -82,18 +90,30 @@ def _error(code: str, message: str, location: str = "document") -> Finding:
     return Finding(VALIDATOR, "error", code, message, location)
 
 
-def _qpdf_check(pdf: Path) -> list[Finding]:
-    qpdf = shutil.which("qpdf")
-    if qpdf is None:
-        message = "qpdf is not installed; the PDF preflight needs it"
-        raise EnvironmentProblem("E-QPDF", message, "apt-get install qpdf")
-    run = subprocess.run([qpdf, "--check", str(pdf)], capture_output=True, text=True, check=False)
-    if run.returncode == 0:
-        return []
-    lines = [line for line in (run.stderr + run.stdout).splitlines() if line.strip()]
-    summary = "; ".join(lines[:5]) or f"exit status {run.returncode}"
-    severity = "warning" if run.returncode == 3 else "error"  # qpdf: 2 errors, 3 warnings
-    return [Finding(VALIDATOR, severity, "P-QPDF", f"qpdf --check: {summary}", "document")]
+class _QpdfCheck:
+    """`qpdf --check` running while the `with` block runs; its findings after."""
+
+    def __init__(self, pdf: Path) -> None:
+        qpdf = shutil.which("qpdf")
+        if qpdf is None:
+            message = "qpdf is not installed; the PDF preflight needs it"
+            raise EnvironmentProblem("E-QPDF", message, "apt-get install qpdf")
+        self.findings: list[Finding] = []
+        self.process = subprocess.Popen([qpdf, "--check", str(pdf)], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+
+    def __enter__(self) -> _QpdfCheck:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        stdout, stderr = self.process.communicate()
+        if self.process.returncode == 0:
+            return
+        lines = [line for line in (stderr + stdout).splitlines() if line.strip()]
+        summary = "; ".join(lines[:5]) or f"exit status {self.process.returncode}"
+        severity = "warning" if self.process.returncode == 3 else "error"  # 2 errors, 3 warnings
+        self.findings = [Finding(VALIDATOR, severity, "P-QPDF", f"qpdf --check: {summary}",
+                                 "document")]
 
 
 def _output_intent(doc: pikepdf.Pdf) -> list[Finding]:
