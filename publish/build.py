@@ -70,7 +70,7 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
         store = Cache(cache_folder(out) if cache else None)
         common = common_key([STYLES, fonts], epoch, profile)
         # An unchanged source and settings: the files of the last such build, as they were.
-        whole = digest(common, tree_digest(source), sorted(asked))
+        whole = digest(common, tree_digest(source, [out, cache_folder(out)]), sorted(asked))
         found = store.get("build", whole, _SCALARS)
         if found is not None:
             say("Publishing")

@@ -41,13 +41,17 @@ def digest(*parts: object) -> str:
     return hashed.hexdigest()
 
 
-def tree_digest(folder: Path) -> str:
-    """A hash of every file under `folder`, by relative path. A link is hashed as where it
-    points, never read through: a source may link outside its folder, and the build
-    refuses that with a clear error, so its content must not be read here either."""
+def tree_digest(folder: Path, skip: Iterable[Path] = ()) -> str:
+    """A hash of every file under `folder`, by relative path, leaving out the folders in
+    `skip` (a build's own output, should it lie inside its source). A link is hashed as
+    where it points, never read through: a source may link outside its folder, and the
+    build refuses that with a clear error, so its content must not be read here either."""
     hashed = hashlib.sha256()
+    skipped = [path.resolve() for path in skip]
     for path in sorted(folder.rglob("*")):
         if "__pycache__" in path.parts:  # Python's own, rewritten as it likes
+            continue
+        if any(path.resolve().is_relative_to(s) for s in skipped):
             continue
         name = path.relative_to(folder).as_posix().encode()
         if path.is_symlink():

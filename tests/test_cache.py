@@ -126,3 +126,25 @@ def test_the_cache_keeps_a_few_entries_a_stage(minimal: Path, tmp_path: Path) ->
     entries = [p for p in (cache_folder(dist) / "pdf").iterdir() if not p.name.startswith(".")]
     assert 1 <= len(entries) <= 4
     assert json.loads((entries[0] / "facts.json").read_text())["facts"]["pdf.pages"] >= 1
+
+
+def test_no_cache_builds_everything_and_keeps_nothing(minimal: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from publish.cli import app
+
+    dist = tmp_path / "dist"
+    done = CliRunner().invoke(app, ["build", str(minimal), "-o", str(dist), "--no-cache"])
+    assert done.exit_code == 0, done.output
+    assert not cache_folder(dist).exists()
+    assert files(dist) == fresh(minimal, tmp_path / "plain")
+    done = CliRunner().invoke(app, ["build", str(minimal), "-o", str(dist)])
+    again = CliRunner().invoke(app, ["build", str(minimal), "-o", str(dist)])
+    assert "reused from the cache: build" in again.output
+    assert files(dist) == fresh(minimal, tmp_path / "plain")
+
+
+def test_a_build_into_its_own_source_still_finds_its_cache(minimal: Path) -> None:
+    inside = minimal / "dist"
+    build(minimal, inside)
+    assert build(minimal, inside).reused == ["build"]
