@@ -26,7 +26,7 @@ from publish.fonts import shipped_faces
 from publish.load import load_book
 from publish.render import font_css
 from publish.writers import STYLES, Job
-from publish.writers.pdf import SHEETS, interior
+from publish.writers.layout import SHEETS, interior
 
 
 def peak_mb() -> float:
@@ -66,7 +66,7 @@ class Stages:
 def measure_build(source: Path, out: Path, formats: list[str], cache: bool) -> dict[str, Any]:
     stages = Stages()
     built = build(source, out, formats, progress=stages, cache=cache)
-    return {**stages.done(), "pages": built.facts.get("pdf.pages"), "reused": built.reused}
+    return {**stages.done(), "pages": built.facts.get("print.pages"), "reused": built.reused}
 
 
 def measure_baseline(source: Path, out: Path) -> dict[str, Any]:

@@ -25,18 +25,20 @@ from .load import load_book
 from .writers import STYLES, Job, PrintGeometry, Profile, Writer
 from .writers.cover import CoverWriter
 from .writers.epub import EpubWriter
+from .writers.layout import LayoutWriter
 from .writers.marc import MarcWriter
 from .writers.onix import OnixWriter
 from .writers.pdf import PdfWriter
 
 WRITERS: dict[str, type[Writer]] = {w.format: w for w in (
-    PdfWriter, CoverWriter, EpubWriter, MarcWriter, OnixWriter)}
-# The PDF is laid out first: the other editions read its pages; the catalogue records
-# describe both built editions, so they come last.
+    LayoutWriter, PdfWriter, CoverWriter, EpubWriter, MarcWriter, OnixWriter)}
+# The formats, in the order they are made: the other editions read the interior's layout;
+# the catalogue records describe both built editions, so they come last.
 ORDER = ["pdf", "cover", "epub", "marc", "onix"]
+STAGES = ["layout", *ORDER]  # the layout is a stage every format needs, and no file
 
 Progress = Callable[[str], None]
-_SCALARS: dict[str, Any] = {"pdf.pages": int}  # the facts a build returns
+_SCALARS: dict[str, Any] = {"print.pages": int}  # the facts a build returns
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,14 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     `fonts`: the folder holding fonts.yaml and the faces it lists (tests point it at a
     broken copy). `cache`: reuse what an earlier build made from the same inputs."""
     say = progress or (lambda stage: None)
-    unknown = [f for f in formats if f not in WRITERS]
+    unknown = [f for f in formats if f not in ORDER]
     if unknown:
         raise PublishError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
                            f"choose from {', '.join(ORDER)}")
     # A writer that reads another's facts brings it along (the cover needs the page count);
     # only the files of the formats asked for are published.
     asked = set(formats)
-    run = [f for f in ORDER if f in _with_needs(asked)]
+    run = [f for f in STAGES if f in _with_needs(asked)]
     epoch = source_date_epoch(source)
     with _epoch_set(epoch), _locked(out):
         store = Cache(cache_folder(out) if cache else None)
@@ -80,7 +82,7 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
         faces = shipped_faces(fonts)
         check_coverage(book, faces)
         job = Job(book=book, faces=faces, epoch=epoch, profile=profile, cache=store,
-                  common=common)
+                  common=common, stages=run)
         wanted: set[str] = set()
         for name in run:
             written = _run(WRITERS[name](), job, say)
@@ -109,13 +111,15 @@ def _run(writer: Writer, job: Job, say: Progress) -> dict[str, bytes]:
     key = digest(job.common, writer.format, *writer.inputs(job))
     found = job.cache.get(writer.format, key, writer.facts)
     if found is None:
-        say(f"Writing the {writer.format.upper()}")
+        say("Laying out the interior" if writer.format == "layout"
+            else f"Writing the {writer.format.upper()}")
         before = set(job.facts)
         files = writer.write(job)
         made = {k: v for k, v in job.facts.items() if k not in before}
         job.cache.put(writer.format, key, files, made, writer.facts)
     else:
-        say(f"Reusing the {writer.format.upper()}")
+        say("Reusing the interior's layout" if writer.format == "layout"
+            else f"Reusing the {writer.format.upper()}")
         files, made = found
     job.files.update(files)
     job.facts.update(made)

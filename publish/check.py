@@ -33,7 +33,7 @@ from .fonts import FONTS, shipped_faces
 from .model import mm
 from .readback import pdf_pages
 from .writers.cover import BLEED_IN, cover_size
-from .writers.pdf import BLEED_MM
+from .writers.layout import BLEED_MM
 
 Level = Literal["error", "warning", "info"]
 # Each validator's own severity words, sorted into three levels. Ace's `moderate` is an

@@ -125,7 +125,8 @@ def test_the_cache_keeps_a_few_entries_a_stage(minimal: Path, tmp_path: Path) ->
         edit(minimal / "text" / "01-first.md", f"letter {number}", "first letter")
     entries = [p for p in (cache_folder(dist) / "pdf").iterdir() if not p.name.startswith(".")]
     assert 1 <= len(entries) <= 4
-    assert json.loads((entries[0] / "facts.json").read_text())["facts"]["pdf.pages"] >= 1
+    stored = json.loads((entries[0] / "facts.json").read_text())
+    assert stored["files"] == ["minimal.pages.json", "minimal.pdf"]
 
 
 def test_no_cache_builds_everything_and_keeps_nothing(minimal: Path, tmp_path: Path) -> None:
@@ -148,3 +149,17 @@ def test_a_build_into_its_own_source_still_finds_its_cache(minimal: Path) -> Non
     inside = minimal / "dist"
     build(minimal, inside)
     assert build(minimal, inside).reused == ["build"]
+
+
+def test_an_epub_alone_lays_out_the_interior_but_writes_no_pdf(
+        minimal: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    alone = build(minimal, dist, ["epub"])
+    assert sorted(alone.files) == ["minimal.epub"]
+    assert sorted(p.name for p in (cache_folder(dist)).iterdir()) == [
+        "build", "cover", "epub", "layout"]  # no PDF was written, so none was kept
+    # Then the whole book: the layout comes from the cache, so the PDF lays it out again.
+    built = build(minimal, dist)
+    assert {"layout", "cover", "epub"} <= set(built.reused)
+    assert "pdf" not in built.reused
+    assert files(dist) == fresh(minimal, tmp_path / "plain")

@@ -28,7 +28,7 @@ from publish.errors import SourceError
 from publish.fonts import shipped_faces
 from publish.load import load_book
 from publish.writers import STYLES, Job
-from publish.writers.pdf import ConfinedFetcher, Refused, lay_out
+from publish.writers.typeset import ConfinedFetcher, Refused, lay_out
 
 from .changes import apply, snapshot
 from .conftest import EPOCH, ROOTS

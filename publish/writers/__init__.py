@@ -35,9 +35,12 @@ class Job:
     profile: Profile = "pod"
     cache: Cache = field(default_factory=lambda: Cache(None))
     common: str = ""  # the part of every cache key that all stages share (see cache.py)
+    stages: list[str] = field(default_factory=list)  # the stages this build runs
     files: dict[str, bytes] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)  # e.g. the PDF's page count
     _renderings: dict[str, Rendering] = field(default_factory=dict, repr=False)
+    # What one stage hands the next in memory only (the laid-out document), never cached
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def rendering(self, edition: EditionKind) -> Rendering:
         """The book rendered for `edition`, once per build, whichever writers read it."""
@@ -61,7 +64,7 @@ class PrintGeometry:
 
 class Writer(Protocol):
     format: ClassVar[str]  # the name `publish build --format` knows it by
-    needs: ClassVar[tuple[str, ...]]  # formats whose facts it reads
+    needs: ClassVar[tuple[str, ...]]  # the stages whose facts or files it reads
     facts: ClassVar[dict[str, Any]]  # the facts it adds to the job, and their types
 
     def inputs(self, job: Job) -> tuple[object, ...]:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..model import mm
 from ..render import environment, modified
 from . import Job, PrintGeometry
-from .pdf import finish, lay_out
+from .typeset import finish, lay_out
 
 if TYPE_CHECKING:
     from ..model import Print
@@ -78,16 +78,16 @@ def front_image(pdf: bytes, settings: Print, pages: int) -> bytes:
 
 class CoverWriter:
     format: ClassVar[str] = "cover"
-    needs: ClassVar[tuple[str, ...]] = ("pdf",)
+    needs: ClassVar[tuple[str, ...]] = ("layout",)
     facts: ClassVar[dict[str, Any]] = {"cover.image": bytes, "cover.print": PrintGeometry}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
         # The cover shows the book's metadata only; of the interior, only its page count
         # (the spine's width): an edit of the text reuses the cover.
-        return (job.book.meta.model_dump_json(), job.facts["pdf.pages"])
+        return (job.book.meta.model_dump_json(), job.facts["print.pages"])
 
     def write(self, job: Job) -> dict[str, bytes]:
-        pages = int(job.facts["pdf.pages"])
+        pages = int(job.facts["print.pages"])
         html, page = _html(job, pages)
         laid = lay_out(job, html, SHEETS, page)
         job.facts["cover.image"] = front_image(laid.pdf, job.book.meta.print, pages)

@@ -78,11 +78,11 @@ def _ncx(entries: list[Entry] | tuple[Entry, ...]) -> list[Any]:
 class EpubWriter:
     format: ClassVar[str] = "epub"
     # its page-list comes from the PDF's layout, its cover image from the cover's
-    needs: ClassVar[tuple[str, ...]] = ("pdf", "cover")
+    needs: ClassVar[tuple[str, ...]] = ("layout", "cover")
     facts: ClassVar[dict[str, Any]] = {}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
-        return (job.book.model_dump_json(), job.facts["pagemap"], job.facts["cover.image"])
+        return (job.book.model_dump_json(), job.facts["print.pagemap"], job.facts["cover.image"])
 
     def write(self, job: Job) -> dict[str, bytes]:
         rendering = job.rendering("epub")
@@ -91,7 +91,7 @@ class EpubWriter:
         book.set_identifier(meta.edition.identifier)
         book.set_language(meta.edition.language)
         _metadata(book, meta)
-        page_markers = markers(job.facts["pagemap"])
+        page_markers = markers(job.facts["print.pagemap"])
         pages = _pages(book, rendering, meta.edition.language, page_markers)
         _fonts_and_styles(book, job, pages)
         book.set_cover("images/cover.jpg", job.facts["cover.image"], create_page=False)

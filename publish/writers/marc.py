@@ -311,15 +311,15 @@ def marcxml(records: Sequence[Record]) -> bytes:
 
 class MarcWriter:
     format: ClassVar[str] = "marc"
-    needs: ClassVar[tuple[str, ...]] = ("pdf", "epub")
+    needs: ClassVar[tuple[str, ...]] = ("layout", "epub")
     facts: ClassVar[dict[str, Any]] = {}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
-        return (job.book.model_dump_json(), job.facts["pdf.pages"], job.facts["pdf.labels"],
+        return (job.book.model_dump_json(), job.facts["print.pages"], job.facts["print.labels"],
                 job.files[job.name(".epub")])
 
     def write(self, job: Job) -> dict[str, bytes]:
-        extent = printed_extent(job.facts["pdf.labels"], int(job.facts["pdf.pages"]))
+        extent = printed_extent(job.facts["print.labels"], int(job.facts["print.pages"]))
         package = read_package(job.files[job.name(".epub")])
         records = [build_record(job, kind, extent, package) for kind in ("print", "epub")]
         return {job.name(".marc.xml"): marcxml(records),

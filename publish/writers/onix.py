@@ -166,17 +166,17 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
 
 class OnixWriter:
     format: ClassVar[str] = "onix"
-    needs: ClassVar[tuple[str, ...]] = ("pdf", "epub")
+    needs: ClassVar[tuple[str, ...]] = ("layout", "epub")
     facts: ClassVar[dict[str, Any]] = {}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
-        return (job.book.model_dump_json(), job.facts["pdf.pages"], job.facts["pdf.labels"],
+        return (job.book.model_dump_json(), job.facts["print.pages"], job.facts["print.labels"],
                 job.files[job.name(".epub")])
 
     def write(self, job: Job) -> dict[str, bytes]:
         meta = job.book.meta
         epub = job.files[job.name(".epub")]
-        extent = printed_extent(job.facts["pdf.labels"], int(job.facts["pdf.pages"]))
+        extent = printed_extent(job.facts["print.labels"], int(job.facts["print.pages"]))
         sent = dt.datetime.fromtimestamp(job.epoch, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         xml = environment().get_template("onix/message.xml.jinja").render(
             edition=meta.edition, original=meta.original, sent=sent,
