@@ -72,7 +72,10 @@ def render_document(job: Job, html: str, sheets: Sequence[str], extra_css: str) 
 def write_pdf(job: Job, document: Document) -> bytes:
     """The document as PDF/X-4; stops if a character was drawn without a glyph."""
     with _confined(job):  # attachments are fetched as the PDF is written
-        pdf: bytes = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False)
+        # No /ID from pydyf: it would compress every stream a second time to hash them, and
+        # finish() writes the /ID the file keeps (pdfx.py). A tenth of write_pdf (make bench).
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False,
+                                        pdf_identifier=False)
     for font in document.fonts.values():  # filled as the PDF is written
         if font.missing:
             chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(font.missing))
