@@ -201,8 +201,12 @@ def _read_yaml(text: str, path: Path, root: Path, first_line: int = 1) -> tuple[
 
     try:
         _plain_yaml_only(text, rel, line_at)
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: builds plain values only
+        loader = _Loader(text)  # a SafeLoader: builds plain values only
+        try:  # what yaml.load does, keeping the node for the lines, in one parse
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except _BadScalar as error:
         mark = error.problem_mark
         raise SourceError("S-BAD-VALUE", str(error.problem),

@@ -1,6 +1,8 @@
-"""Each output is a writer behind one small interface.
+"""Each stage of the build is a writer behind one small interface: the interior's layout
+(which writes no file), and one writer per output (PDF, cover, EPUB, MARC, ONIX).
 
-A writer declares its own settings as class attributes, reads the job (the book, its
+A writer declares its own settings as class attributes (the stages it needs, the facts
+it adds, and `inputs`: what its cache key hashes), reads the job (the book, its
 renderings, what earlier writers produced) and returns its files as bytes, keyed by
 name. It writes nothing itself: the build writes every file atomically, so a failed
 build leaves the last good `dist/` as it was.
@@ -37,7 +39,7 @@ class Job:
     common: str = ""  # the part of every cache key that all stages share (see cache.py)
     stages: list[str] = field(default_factory=list)  # the stages this build runs
     files: dict[str, bytes] = field(default_factory=dict)
-    facts: dict[str, Any] = field(default_factory=dict)  # e.g. the PDF's page count
+    facts: dict[str, Any] = field(default_factory=dict)  # e.g. the interior's page count
     _renderings: dict[str, Rendering] = field(default_factory=dict, repr=False)
     # What one stage hands the next in memory only (the laid-out document), never cached
     shared: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -63,7 +65,7 @@ class PrintGeometry:
 
 
 class Writer(Protocol):
-    format: ClassVar[str]  # the name `publish build --format` knows it by
+    format: ClassVar[str]  # the stage's name; `publish build --format` knows the outputs
     needs: ClassVar[tuple[str, ...]]  # the stages whose facts or files it reads
     facts: ClassVar[dict[str, Any]]  # the facts it adds to the job, and their types
 
