@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .markup import Heading, body_html, inline_html, plain_text
+from .markup import Body, Heading, body_html, inline_html, plain_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -70,7 +70,11 @@ def environment() -> Environment:
     return env
 
 
-def render(book: Book, edition: EditionKind) -> Rendering:
+def render(book: Book, edition: EditionKind, bodies: dict[str, Body] | None = None
+           ) -> Rendering:
+    """The book's sections for `edition`. `bodies`: the parts' Markdown as HTML, which both
+    editions share, kept there by part id so a build turns each part into HTML once."""
+    bodies = {} if bodies is None else bodies
     env = environment()
     parts = {part.id: part for part in book.parts}
     files = {"cover": "cover.xhtml", "titlepage": "titlepage.xhtml",
@@ -98,7 +102,9 @@ def render(book: Book, edition: EditionKind) -> Rendering:
     ]
     body_starts = next((p for p in book.parts if p.header.kind != "preface"), book.parts[0])
     for part in book.parts:
-        body = body_html(part.body, part.source, part.body_line, part.id)
+        if part.id not in bodies:
+            bodies[part.id] = body_html(part.body, part.source, part.body_line, part.id)
+        body = bodies[part.id]
         sections.append(section(
             part.id, "part", plain_text(part.header.title),
             "bodymatter" if part is body_starts else None,

@@ -19,6 +19,7 @@ from ..render import render
 
 if TYPE_CHECKING:
     from ..fonts import Face
+    from ..markup import Body
     from ..model import Book
     from ..render import EditionKind, Rendering
 
@@ -41,13 +42,14 @@ class Job:
     files: dict[str, bytes] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)  # e.g. the interior's page count
     _renderings: dict[str, Rendering] = field(default_factory=dict, repr=False)
+    _bodies: dict[str, Body] = field(default_factory=dict, repr=False)
     # What one stage hands the next in memory only (the laid-out document), never cached
     shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def rendering(self, edition: EditionKind) -> Rendering:
         """The book rendered for `edition`, once per build, whichever writers read it."""
         if edition not in self._renderings:
-            self._renderings[edition] = render(self.book, edition)
+            self._renderings[edition] = render(self.book, edition, self._bodies)
         return self._renderings[edition]
 
     def name(self, suffix: str) -> str:
