@@ -72,8 +72,9 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
         store = Cache(cache_folder(out) if cache else None)
         common = common_key([STYLES, fonts], epoch, profile)
         # An unchanged source and settings: the files of the last such build, as they were.
-        whole = digest(common, tree_digest(source, [out, cache_folder(out)]), sorted(asked))
-        found = store.get("build", whole, _SCALARS)
+        tree = tree_digest(source, _outputs_in(source, out)) if cache else None
+        whole = digest(common, tree, sorted(asked)) if tree else None
+        found = store.get("build", whole, _SCALARS) if whole else None
         if found is not None:
             say("Publishing")
             return Built(publish_files(out, found[0]), found[1], store.reused)
@@ -92,9 +93,22 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
         preflight_all(job, wanted)
         files = {k: v for k, v in job.files.items() if k in wanted}
         facts: dict[str, object] = {k: job.facts[k] for k in _SCALARS if k in job.facts}
-        store.put("build", whole, files, facts, _SCALARS)
+        if whole:
+            store.put("build", whole, files, facts, _SCALARS)
         say("Publishing")
         return Built(publish_files(out, files), facts, store.reused)
+
+
+def _outputs_in(source: Path, out: Path) -> list[Path]:
+    """What the build itself writes inside the source, left out of the source's hash: the
+    output folder and its cache when they lie inside it. An output folder that is the
+    source, or holds it, is not left out (that would leave out the whole book): its
+    published files are then part of the hash, and an unchanged book is rebuilt from the
+    stages' cache instead."""
+    inside = [cache_folder(out), out.parent / f".{out.name}.lock"]
+    if out.resolve() != source.resolve() and out.resolve().is_relative_to(source.resolve()):
+        inside.append(out)
+    return inside
 
 
 def _with_needs(formats: set[str]) -> set[str]:

@@ -6,9 +6,10 @@ sheets, the fonts, the installed libraries and SOURCE_DATE_EPOCH. A stage whose 
 found is not run; its files and facts are read back instead. Nothing here decides
 whether an output is right: a cached output is byte for byte what the stage made.
 
-An entry is a folder (`<stage>/<key>/`: `facts.json` and the files), written under a
-temporary name and renamed into place, so a killed build leaves no half entry; an entry
-that cannot be read is a miss. Each stage keeps its few newest entries.
+An entry is a folder (`<stage>/<key>/`: `facts.json`, with each file's SHA-256, and the
+files), written under a temporary name and renamed into place, so a killed build leaves
+no half entry; an entry that cannot be read, or whose files do not match their hashes,
+is a miss. Each stage keeps its few newest entries.
 """
 
 from __future__ import annotations
@@ -41,24 +42,43 @@ def digest(*parts: object) -> str:
     return hashed.hexdigest()
 
 
-def tree_digest(folder: Path, skip: Iterable[Path] = ()) -> str:
+def tree_digest(folder: Path, skip: Iterable[Path] = ()) -> str | None:
     """A hash of every file under `folder`, by relative path, leaving out the folders in
-    `skip` (a build's own output, should it lie inside its source). A link is hashed as
-    where it points, never read through: a source may link outside its folder, and the
-    build refuses that with a clear error, so its content must not be read here either."""
+    `skip` (a build's own output, should it lie inside its source); None when the folder
+    cannot be read whole (a file that cannot be read, a folder gone while it is read).
+
+    A link is hashed as where it resolves (inside `folder`, the file there is hashed in
+    its own right) and never read through: a link that leads out of the folder is hashed
+    as such, so a copied book whose link now leads out is not taken for the old one (the
+    loader refuses it)."""
     hashed = hashlib.sha256()
+    root = folder.resolve()
     skipped = [path.resolve() for path in skip]
-    for path in sorted(folder.rglob("*")):
-        if "__pycache__" in path.parts:  # Python's own, rewritten as it likes
-            continue
-        if any(path.resolve().is_relative_to(s) for s in skipped):
-            continue
-        name = path.relative_to(folder).as_posix().encode()
-        if path.is_symlink():
-            hashed.update(b"L" + name + b"\0" + os.readlink(path).encode() + b"\0")
-        elif path.is_file():
-            hashed.update(b"F" + name + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    try:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if "__pycache__" in relative.parts:  # Python's own, rewritten as it likes
+                continue
+            if any((path.parent.resolve() / path.name).is_relative_to(s) for s in skipped):
+                continue
+            name = relative.as_posix().encode()
+            if path.is_symlink():
+                hashed.update(b"L" + name + b"\0" + _leads_to(path, root).encode() + b"\0")
+            elif path.is_file():
+                hashed.update(b"F" + name + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
     return hashed.hexdigest()
+
+
+def _leads_to(link: Path, root: Path) -> str:
+    try:
+        target = link.resolve()
+    except RuntimeError:  # a loop of links
+        return f"loop:{os.readlink(link)}"
+    if target.is_relative_to(root):
+        return target.relative_to(root).as_posix()
+    return f"outside:{os.readlink(link)}"
 
 
 @functools.cache
@@ -88,7 +108,10 @@ class Cache:
             read = {name: _adapter(facts[name]).validate_python(value)
                     for name, value in stored["facts"].items()}
             files = {name: (entry / "files" / name).read_bytes() for name in stored["files"]}
-        except (OSError, ValueError, KeyError, TypeError, ValidationError):
+            if any(hashlib.sha256(data).hexdigest() != stored["files"][name]
+                   for name, data in files.items()):
+                return None  # cut short (a machine that stopped before writing it out)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError):
             return None  # absent, or damaged: made again
         with contextlib.suppress(OSError):
             os.utime(entry)  # the newest are kept
@@ -108,7 +131,8 @@ class Cache:
             (temporary / "files").mkdir(parents=True)
             for name, data in files.items():
                 (temporary / "files" / name).write_bytes(data)
-            stored = {"files": sorted(files), "facts": {
+            stored = {"files": {name: hashlib.sha256(data).hexdigest()
+                                for name, data in sorted(files.items())}, "facts": {
                 name: _adapter(types[name]).dump_python(value, mode="json")
                 for name, value in facts.items()}}
             (temporary / "facts.json").write_text(json.dumps(stored), encoding="utf-8")
@@ -120,9 +144,14 @@ class Cache:
 
     @staticmethod
     def _prune(folder: Path) -> None:
+        """Keep the KEEP newest entries, and no temporary folder: the build holds the lock
+        of its output folder, whose cache this is, so one left here was left by a build
+        that was killed."""
         entries = sorted((p for p in folder.iterdir() if not p.name.startswith(".")),
                          key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
+        left = [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(
+            ".tmp") and not p.name.endswith(f".{os.getpid()}.tmp")]
+        for old in entries[KEEP:] + left:
             shutil.rmtree(old, ignore_errors=True)
 
 

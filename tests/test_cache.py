@@ -4,6 +4,7 @@ the cache makes byte for byte the files a build without it makes."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,7 @@ def test_the_cache_keeps_a_few_entries_a_stage(minimal: Path, tmp_path: Path) ->
     entries = [p for p in (cache_folder(dist) / "pdf").iterdir() if not p.name.startswith(".")]
     assert 1 <= len(entries) <= 4
     stored = json.loads((entries[0] / "facts.json").read_text())
-    assert stored["files"] == ["minimal.pages.json", "minimal.pdf"]
+    assert sorted(stored["files"]) == ["minimal.pages.json", "minimal.pdf"]
 
 
 def test_no_cache_builds_everything_and_keeps_nothing(minimal: Path, tmp_path: Path) -> None:
@@ -162,4 +163,52 @@ def test_an_epub_alone_lays_out_the_interior_but_writes_no_pdf(
     built = build(minimal, dist)
     assert {"layout", "cover", "epub"} <= set(built.reused)
     assert "pdf" not in built.reused
+    assert files(dist) == fresh(minimal, tmp_path / "plain")
+
+
+@pytest.mark.parametrize("where", ["the source itself", "the folder holding the source"])
+def test_an_edit_is_seen_when_the_output_holds_the_source(
+        minimal: Path, tmp_path: Path, where: str) -> None:
+    out = minimal if where == "the source itself" else minimal.parent
+    build(minimal, out)
+    edit(minimal / "text" / "01-first.md", "This is the first letter.",
+         "This is the other letter.")
+    built = build(minimal, out)
+    assert "build" not in built.reused
+    made = {name: (out / name).read_bytes() for name in built.files}
+    assert made == fresh(minimal, tmp_path / "plain")
+
+
+def test_a_copied_book_whose_link_now_leads_out_is_refused(tmp_path: Path) -> None:
+    from .conftest import ROOTS
+
+    first = tmp_path / "a"
+    shutil.copytree(ROOTS / "minimal", first)
+    (first / "real").mkdir()
+    (first / "text" / "02-second.md").rename(first / "real" / "02-second.md")
+    (first / "text" / "02-second.md").symlink_to(first / "real" / "02-second.md")
+    build(first, tmp_path / "dist")
+    second = tmp_path / "b"
+    shutil.copytree(first, second, symlinks=True)  # the link still names a/real/...
+    with pytest.raises(PublishError) as refused:
+        build(second, tmp_path / "dist")
+    assert refused.value.code == "S-OUTSIDE"
+
+
+def test_a_file_the_build_cannot_read_hashes_to_no_key(minimal: Path, tmp_path: Path) -> None:
+    from publish.cache import tree_digest
+
+    assert tree_digest(minimal) is not None
+    assert tree_digest(minimal / "no such folder") is not None  # nothing there, nothing read
+    (minimal / "loop").symlink_to(minimal / "loop")
+    assert tree_digest(minimal) is not None  # a loop of links is hashed, not followed
+    build(minimal, tmp_path / "dist")  # and the build goes on
+
+
+def test_a_stored_file_cut_short_is_made_again(minimal: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build(minimal, dist)
+    for stored in cache_folder(dist).rglob("files/*.pdf"):
+        stored.write_bytes(stored.read_bytes()[:100])
+    assert {"build", "pdf", "cover"}.isdisjoint(build(minimal, dist).reused)
     assert files(dist) == fresh(minimal, tmp_path / "plain")
