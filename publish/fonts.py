@@ -103,17 +103,16 @@ def shipped_faces(folder: Path = FONTS) -> list[Face]:
 
 def check_coverage(book: Book, faces: list[Face]) -> None:
     """Stop at the first character of the source that no shipped face covers."""
-    covered = frozenset().union(*(face.cmap for face in faces)) | {ord(c) for c in _UNDRAWN}
-    chars = frozenset(map(chr, covered))
+    covered = frozenset(map(chr, frozenset().union(*(face.cmap for face in faces)))) | _UNDRAWN
     root = Path(book.root)
     files = [(root / "book.yaml", 0), *((root / p.source.partition("/")[2], p.body_line)
                                         for p in book.parts)]
     for path, body_line in files:
         text = path.read_text(encoding="utf-8")
-        drawn = (_markdown_file(text, body_line, chars) if body_line
+        drawn = (_markdown_file(text, body_line, covered) if body_line
                  else _yaml_scalars(text, 1))
         for number, char in drawn:
-            if ord(char) not in covered:
+            if char not in covered:
                 name = unicodedata.name(char, "a control character")
                 shown = f"'{char}' " if char.isprintable() else ""
                 raise SourceError(
@@ -125,7 +124,7 @@ def check_coverage(book: Book, faces: list[Face]) -> None:
 
 
 def _markdown_file(text: str, body_line: int,
-                   covered: frozenset[str] = frozenset()) -> Iterator[tuple[int, str]]:
+                   covered: frozenset[str]) -> Iterator[tuple[int, str]]:
     """A text file's characters as they will be drawn, by line: its header's values and
     its body. Entities count as the character they stand for (`&#x2603;`): Markdown
     turns them into it. Body lines drawn wholly from `covered` are left out: the set

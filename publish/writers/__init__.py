@@ -18,6 +18,8 @@ from ..cache import Cache
 from ..render import render
 
 if TYPE_CHECKING:
+    from weasyprint import Document
+
     from ..fonts import Face
     from ..markup import Body
     from ..model import Book
@@ -43,8 +45,8 @@ class Job:
     facts: dict[str, Any] = field(default_factory=dict)  # e.g. the interior's page count
     _renderings: dict[str, Rendering] = field(default_factory=dict, repr=False)
     _bodies: dict[str, Body] = field(default_factory=dict, repr=False)
-    # What one stage hands the next in memory only (the laid-out document), never cached
-    shared: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The interior as laid out by this build, for the PDF to be written from; never cached
+    document: Document | None = field(default=None, repr=False)
 
     def rendering(self, edition: EditionKind) -> Rendering:
         """The book rendered for `edition`, once per build, whichever writers read it."""

@@ -89,10 +89,10 @@ class CoverWriter:
     def write(self, job: Job) -> dict[str, bytes]:
         pages = int(job.facts["print.pages"])
         html, page = _html(job, pages)
-        laid = lay_out(job, html, SHEETS, page)
-        job.facts["cover.image"] = front_image(laid.pdf, job.book.meta.print, pages)
+        pdf = lay_out(job, html, SHEETS, page)
+        job.facts["cover.image"] = front_image(pdf, job.book.meta.print, pages)
         width, height = cover_size(job.book.meta.print, pages)
         job.facts["cover.print"] = PrintGeometry(
             job.name("-cover.pdf"), ((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
             BLEED_IN * 25.4, black_text=False)
-        return {job.name("-cover.pdf"): finish(job, laid.pdf, [])}
+        return {job.name("-cover.pdf"): finish(job, pdf, [])}

@@ -59,5 +59,5 @@ class LayoutWriter:
             "print.pages": len(document.pages), "print.labels": labels,
             "print.pagemap": page_map(document, labels_of(labels, len(document.pages)))})
         if "pdf" in job.stages:  # the PDF is written from this layout, not from another
-            job.shared["layout.document"] = document
+            job.document = document
         return {}

@@ -309,14 +309,20 @@ def marcxml(records: Sequence[Record]) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8")) + b"\n"
 
 
-class MarcWriter:
-    format: ClassVar[str] = "marc"
+class RecordWriter:
+    """What the catalogue records (MARC here, ONIX in onix.py) read: the book, the printed
+    extent and the built EPUB."""
+
     needs: ClassVar[tuple[str, ...]] = ("layout", "epub")
     facts: ClassVar[dict[str, Any]] = {}
 
     def inputs(self, job: Job) -> tuple[object, ...]:
         return (job.book.model_dump_json(), job.facts["print.pages"], job.facts["print.labels"],
                 job.files[job.name(".epub")])
+
+
+class MarcWriter(RecordWriter):
+    format: ClassVar[str] = "marc"
 
     def write(self, job: Job) -> dict[str, bytes]:
         extent = printed_extent(job.facts["print.labels"], int(job.facts["print.pages"]))

@@ -13,13 +13,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..model import mm
 from ..render import environment
 from . import Job
 from .cover import spine_inches
-from .marc import Extent, Package, control_number, printed_extent, read_package
+from .marc import Extent, Package, RecordWriter, control_number, printed_extent, read_package
 
 if TYPE_CHECKING:
     from ..model import Meta
@@ -164,14 +164,8 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
     return [epub, paper]
 
 
-class OnixWriter:
+class OnixWriter(RecordWriter):
     format: ClassVar[str] = "onix"
-    needs: ClassVar[tuple[str, ...]] = ("layout", "epub")
-    facts: ClassVar[dict[str, Any]] = {}
-
-    def inputs(self, job: Job) -> tuple[object, ...]:
-        return (job.book.model_dump_json(), job.facts["print.pages"], job.facts["print.labels"],
-                job.files[job.name(".epub")])
 
     def write(self, job: Job) -> dict[str, bytes]:
         meta = job.book.meta

@@ -24,7 +24,8 @@ class PdfWriter:
     def write(self, job: Job) -> dict[str, bytes]:
         # The layout of this build; laid out again only when the layout came from the cache
         # and the PDF did not (the last build made an EPUB alone).
-        document = job.shared.pop("layout.document", None) or lay_out_interior(job)
+        document = job.document or lay_out_interior(job)
+        job.document = None  # the PDF is its last reader: its memory goes now
         settings = job.book.meta.print
         job.facts["pdf.print"] = PrintGeometry(
             job.name(".pdf"), (mm(settings.trim_width), mm(settings.trim_height)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -42,14 +41,6 @@ class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
         raise Refused(f"the book may not load '{url[:200]}'")
 
 
-@dataclass
-class Laid:
-    """A laid-out document and the PDF written from it."""
-
-    document: Document
-    pdf: bytes
-
-
 def render_document(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Document:
     """Lay HTML out with the shipped fonts, the named sheets of styles/ and `extra_css`."""
     base = Path(job.book.root)
@@ -84,10 +75,9 @@ def write_pdf(job: Job, document: Document) -> bytes:
     return pdf
 
 
-def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Laid:
-    """Lay out and write at once (the cover)."""
-    document = render_document(job, html, sheets, extra_css)
-    return Laid(document, write_pdf(job, document))
+def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> bytes:
+    """Lay out and write the PDF at once (the cover)."""
+    return write_pdf(job, render_document(job, html, sheets, extra_css))
 
 
 @contextlib.contextmanager
