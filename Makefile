@@ -7,7 +7,7 @@ ACE    := tools/ace/node_modules/.installed
 # Reproducible builds: every date in every file comes from the last commit's time.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: book check test lint bench system-build system-test clean
+.PHONY: book check test test-long lint bench system-build system-test clean
 
 book: system-build $(STAMP)
 	$(BIN)/publish build source -o dist
@@ -21,6 +21,10 @@ test: system-test $(STAMP) $(ACE)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
+# `make test` with HYPOTHESIS_PROFILE=long in the environment: the tests' long Hypothesis profile.
+test-long: export HYPOTHESIS_PROFILE = long
+test-long: test
+
 # Speed and memory against WeasyPrint alone and Pandoc (minutes; not part of `make test`).
 bench: system-build $(STAMP) $(VENV)/.bench
 	$(BIN)/python -m bench.run
@@ -29,11 +33,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Names what pip cannot bring (and how to install it) before anything is built.
+# What pip cannot bring, before anything is built: installed with apt-get as root or with
+# password-less sudo (saying what and why, on stderr); else named in the one command to run.
 system-build:
-	@bash tools/system-deps.sh --need build
+	@bash tools/system-deps.sh --need build --auto
 system-test:
-	@bash tools/system-deps.sh --need test
+	@bash tools/system-deps.sh --need test --auto
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11")'

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Check (or install, on Debian/Ubuntu) the system packages the project needs that pip cannot bring.
 #
-#   tools/system-deps.sh [--need build|test] [--install]
+#   tools/system-deps.sh [--need build|test] [--install | --auto]
 #
 #   --need build   only what building the book needs: Pango (WeasyPrint) and libharfbuzz-subset
 #   --need test    everything (the default): also Java (EPUBCheck), chromium, Node.js + npm
 #                  (DAISY Ace), qpdf and poppler-utils (the PDF checks)
-#   --install      install what is missing with apt-get (as root, or through sudo)
+#   --install      install what is missing with apt-get, as root or through sudo (which may ask
+#                  for a password)
+#   --auto         what `make` uses: install what is missing with apt-get when that needs no
+#                  password (run as root, or `sudo -n true` succeeds); else as without it
 #
-# Without --install it prints, for each missing piece, what is missing, why it is needed and the
-# command that installs it, and exits 1. It exits 0 when nothing is missing.
+# When it does not install, it prints (on stderr) what is missing, why it is needed and the one
+# command that installs it all, and exits 1. It exits 0 when nothing is missing (and prints nothing).
+# What is missing is looked for on PATH (commands) and in `ldconfig -p` (libraries).
 set -euo pipefail
 
 need="test"
@@ -17,6 +21,7 @@ install="no"
 while [ $# -gt 0 ]; do
     case "$1" in
         --install) install=yes ;;
+        --auto) install=auto ;;
         --need)
             [ $# -ge 2 ] || { echo "system-deps: --need takes build or test" >&2; exit 2; }
             need=$2
@@ -24,7 +29,7 @@ while [ $# -gt 0 ]; do
             ;;
         --need=*) need=${1#--need=} ;;
         -h | --help)
-            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,/^[^#]/{/^#/{s/^# \{0,1\}//;p;};}' "$0"
             exit 0
             ;;
         *)
@@ -35,15 +40,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 case "$need" in
-    build | test) ;;
+    build) purpose="building the book" ;;
+    test) purpose="the tests" ;;
     *) echo "system-deps: --need takes build or test, not '$need'" >&2; exit 2 ;;
 esac
-
-if [ "$(id -u)" -eq 0 ]; then
-    sudo="" as_root=()
-else
-    sudo="sudo " as_root=(sudo)
-fi
 
 has_command() { command -v "$1" >/dev/null 2>&1; }
 # The linker cache is read once per check round (not piped into grep -q: with pipefail, grep
@@ -98,37 +98,74 @@ missing_indexes() {
     done
 }
 
+# The missing pieces' packages in one list (to_install); and (say_why, on stderr) each piece and why.
+to_install=()
+collect_packages() {
+    local i
+    to_install=()
+    for i in "${missing[@]}"; do
+        # shellcheck disable=SC2206 # split the package list on spaces
+        to_install+=(${packages[$i]})
+    done
+}
+say_why() {
+    local i
+    for i in "${missing[@]}"; do
+        echo "    ${names[$i]}: ${reasons[$i]}" >&2
+    done
+}
+
 mapfile -t missing < <(missing_indexes)
 
-if [ ${#missing[@]} -gt 0 ] && [ "$install" = yes ]; then
-    if ! has_command apt-get; then
-        echo "system-deps: apt-get not found; install these by other means:" >&2
-    elif [ -n "$sudo" ] && ! has_command sudo; then
-        echo "system-deps: run as root (or install sudo) to install packages" >&2
-    else
-        to_install=()
-        for i in "${missing[@]}"; do
-            # shellcheck disable=SC2206 # split the package list on spaces
-            to_install+=(${packages[$i]})
-        done
-        echo "system-deps: installing ${to_install[*]}" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        "${as_root[@]}" apt-get update -qq
-        "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${to_install[@]}"
-        mapfile -t missing < <(missing_indexes)
+# How apt-get can be run here: as root, through sudo without a password, through sudo that may
+# ask for one (only with --install), or not at all (why_not says why).
+as_root=() why_not=""
+if ! has_command apt-get; then
+    why_not="there is no apt-get here"
+elif [ "$(id -u)" -eq 0 ]; then
+    as_root=(env)
+elif ! has_command sudo; then
+    why_not="you are not root and there is no sudo"
+elif sudo -n true 2>/dev/null; then
+    as_root=(sudo -n env)
+elif [ "$install" = yes ]; then
+    as_root=(sudo env)
+else
+    why_not="you are not root and sudo is not password-less"
+fi
+
+if [ ${#missing[@]} -gt 0 ] && [ "$install" != no ] && [ ${#as_root[@]} -gt 0 ]; then
+    how="as root"
+    [ "${as_root[0]}" = env ] || how="with sudo"
+    collect_packages
+    echo "system-deps: installing with apt-get ($how), for $purpose: ${to_install[*]}" >&2
+    say_why
+    run=("${as_root[@]}" DEBIAN_FRONTEND=noninteractive apt-get)
+    # A failed update (offline) leaves the old lists, which may still do.
+    "${run[@]}" update -qq >&2 || echo "system-deps: apt-get update failed; trying the install" >&2
+    if ! "${run[@]}" install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${to_install[@]}" >&2; then
+        echo "system-deps: apt-get install failed (above)" >&2
     fi
+    mapfile -t missing < <(missing_indexes)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
-    all=()
-    for i in "${missing[@]}"; do
-        echo "missing: ${names[$i]}"
-        echo "    needed because: ${reasons[$i]}"
-        echo "    install with:   ${sudo}apt-get install ${packages[$i]}"
-        # shellcheck disable=SC2206
-        all+=(${packages[$i]})
-    done
-    echo "all at once:        ${sudo}apt-get install ${all[*]}   (or: $0 --need $need --install)"
+    collect_packages
+    echo "system-deps: missing, for $purpose (pip cannot bring these):" >&2
+    say_why
+    command="apt-get install -y --no-install-recommends ${to_install[*]}"
+    if [ "$why_not" = "there is no apt-get here" ]; then
+        echo "There is no apt-get here: install them by other means (Debian names them ${to_install[*]})." >&2
+        exit 1
+    elif [ "$(id -u)" -eq 0 ]; then
+        :
+    elif has_command sudo; then
+        command="sudo $command"
+    else
+        command="su -c '$command'"
+    fi
+    echo "Run this${why_not:+ ($why_not)}, then run make again:" >&2
+    echo "    $command" >&2
     exit 1
 fi
 
