@@ -21,12 +21,13 @@ from typing import Any
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from publish.build import ORDER, build
-from publish.fonts import shipped_faces
-from publish.load import load_book
-from publish.render import font_css
-from publish.writers import STYLES, Job
-from publish.writers.layout import SHEETS, interior
+from publish.build.pipeline import ORDER, build
+from publish.layout.interior import SHEETS, interior
+from publish.render.html import font_css
+from publish.resources import STYLES
+from publish.source.fonts import shipped_faces
+from publish.source.load import load_book
+from publish.stage import Job
 
 
 def peak_mb() -> float:
@@ -75,7 +76,7 @@ class Stages:
 def measure_build(source: Path, out: Path, formats: list[str], cache: bool) -> dict[str, Any]:
     stages = Stages()
     built = build(source, out, formats, progress=stages, cache=cache)
-    return {**stages.done(), "pages": built.facts.get("print.pages"), "reused": built.reused}
+    return {**stages.done(), "pages": built.summary.pages, "reused": built.reused}
 
 
 def measure_baseline(source: Path, out: Path) -> dict[str, Any]:

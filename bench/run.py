@@ -1,7 +1,7 @@
 """`make bench`: how fast and how big the build is, against WeasyPrint alone and Pandoc.
 
 For Seven Letters and generated books of about 100, 300 and 1,000 pages (the shipped
-source format, made by tests/generate.py) it measures, each in a fresh process (see
+source format, made by tests/samples.py) it measures, each in a fresh process (see
 measure.py): a first build, an unchanged rebuild, a rebuild after one text file changed,
 WeasyPrint alone on the same interior HTML and CSS, an EPUB-only build, and Pandoc making
 an EPUB of the same Markdown. It prints the figures and whether each target of issue 8
@@ -23,7 +23,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tests.generate import generate_book
+from tests.samples import generate_book
 
 PROJECT = Path(__file__).resolve().parent.parent
 OUT = PROJECT / "bench" / "out"

@@ -1,15 +1,21 @@
-"""The `publish` command: a thin shell over build.py, check.py, proof.py, watch.py, new.py."""
+"""The `publish` command: a thin shell over build.py, check.py, proof.py, watch.py, new.py.
+
+Nothing a user wrote (a path, a message quoting the source) is read as Rich markup: it is
+printed as `Text`. Every error ends the command in `_reporting`, with its code's exit status
+(publish/errors.py): 2 for wrong usage, 1 for the rest.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,19 +23,45 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from .build import ORDER, build
-from .check import check
-from .errors import PublishError
-from .new import new_book
-from .proof import proof
-from .watch import Outcome, watch
+from publish.author.check import check
+from publish.author.new import new_book
+from publish.author.proof import proof
+from publish.author.watch import Outcome, watch
+from publish.build.pipeline import ORDER, build
+from publish.errors import WRONG_USAGE, PublishError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build a book's EPUB, print PDF and catalogue records from one source.")
 err = Console(stderr=True, soft_wrap=True)
 out_console = Console()
-Source = Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)")]
-Out = Annotated[Path, typer.Option("-o", "--out", help="Where the built files are (or go)")]
+
+
+def _folder(value: str | Path) -> Path:
+    """A folder named on the command line (SOURCE, OUT, new's FOLDER), refused at once,
+    with exit status 2, when it cannot be one: empty (Path("") is the current folder),
+    too long for the file system (OUT's cache beside it too), a file, or inside a file."""
+    text = str(value)
+    if not text:
+        raise typer.BadParameter("an empty path names no folder")
+    path = Path(text)
+    for probe in (path, path.parent / f".{path.name}.cache"):
+        try:
+            probe.stat()
+        except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:
+                raise typer.BadParameter(f"the path is too long ({len(text):,} characters)"
+                                         ) from None
+            if error.errno == errno.ENOTDIR:
+                raise typer.BadParameter("it lies inside a file, not a folder") from None
+    if path.is_file():
+        raise typer.BadParameter("it names a file, not a folder")
+    return path
+
+
+Source = Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)",
+                                        parser=_folder, metavar="SOURCE")]
+Out = Annotated[Path, typer.Option("-o", "--out", help="Where the built files are (or go)",
+                                   parser=_folder)]
 
 
 @app.callback()
@@ -39,10 +71,9 @@ def main() -> None:
 
 @app.command("build")
 def build_command(
-    source: Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)")] = Path(
-        "source"),
-    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files")] = Path(
-        "dist"),
+    source: Source = Path("source"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files",
+                                      parser=_folder)] = Path("dist"),
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: " + ",".join(
         ORDER))] = ",".join(ORDER),
     profile: Annotated[str, typer.Option(help="pod (no marks) or press (bleed and crop marks)"
@@ -54,23 +85,25 @@ def build_command(
     if profile not in ("pod", "press"):
         raise typer.BadParameter("choose pod or press", param_hint="--profile")
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    with _reporting(), Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("Building", total=None)
-        built = build(source, out, chosen, profile,  # type: ignore[arg-type]
-                      progress=lambda stage: bar.update(task, description=stage), cache=cache)
-    if built.reused:
-        err.print(f"reused from the cache: {', '.join(dict.fromkeys(built.reused))}")
-    for path in built.files.values():
-        err.print(Text.assemble(("wrote ", "green"), f"{path} ({path.stat().st_size:,} bytes)"))
+    with _reporting():
+        if not chosen:  # build() would make nothing, and say nothing
+            raise UsageError("U-FORMAT", "`--format` names no format",
+                             f"choose from {', '.join(ORDER)}")
+        with _spinner("Building") as say:
+            built = build(source, out, chosen, profile,  # type: ignore[arg-type]
+                          progress=say, cache=cache)
+        if built.reused:
+            err.print(Text(f"reused from the cache: {', '.join(dict.fromkeys(built.reused))}"))
+        for path in built.files.values():
+            err.print(Text.assemble(("wrote ", "green"),
+                                    f"{path} ({path.stat().st_size:,} bytes)"))
 
 
 @app.command("catalog")
 def catalog_command(
-    source: Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)")] = Path(
-        "source"),
-    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files")] = Path(
-        "dist"),
+    source: Source = Path("source"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files",
+                                      parser=_folder)] = Path("dist"),
 ) -> None:
     """Write the catalogue records (MARC 21 and ONIX 3.0) of the book in SOURCE into OUT.
 
@@ -92,19 +125,20 @@ def check_command(
     catalogue records. OUT is built first unless it is fresh (every file
     newer than the source, fonts, styles and publish itself). Exit
     status 1 if any check finds an error; warnings do not fail."""
-    with _reporting(), _spinner("Checking") as say:
-        report = check(source, out, progress=say)
-    if as_json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
-    else:
-        err.print(f"{'built' if report.built else 'checked the fresh files in'} {out}")
-        table = Table("check", "result", "count", "first message", expand=False)
-        colour = {"pass": "green", "warning": "yellow", "error": "red"}
-        for result in report.results:
-            count = result.count("error") or result.count("warning")
-            table.add_row(result.check, Text(result.result, colour[result.result]),
-                          str(count) if count else "", result.first())
-        out_console.print(table)
+    with _reporting():
+        with _spinner("Checking") as say:
+            report = check(source, out, progress=say)
+        if as_json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+        else:
+            err.print(Text(f"{'built' if report.built else 'checked the fresh files in'} {out}"))
+            table = Table("check", "result", "count", "first message", expand=False)
+            colour = {"pass": "green", "warning": "yellow", "error": "red"}
+            for result in report.results:
+                count = result.count("error") or result.count("warning")
+                table.add_row(result.check, Text(result.result, colour[result.result]),
+                              str(count) if count else "", Text(result.first()))
+            out_console.print(table)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -122,10 +156,13 @@ def proof_command(
     One PNG contact sheet per page (or spread) under OUT/proof/; the
     EPUB is rendered by headless chromium with its own CSS and fonts.
     OUT is built first unless it is fresh."""
-    with _reporting(), _spinner("Proofing") as say:
-        written = proof(source, out, pages, progress=say)
-    for path in written:
-        err.print(Text.assemble(("wrote ", "green"), str(path)))
+    if pages is not None and not pages.replace(",", "").replace("+", "").strip():
+        raise typer.BadParameter("name at least one page", param_hint="--pages")
+    with _reporting():
+        with _spinner("Proofing") as say:
+            written = proof(source, out, pages, progress=say)
+        for path in written:
+            err.print(Text.assemble(("wrote ", "green"), str(path)))
 
 
 @app.command("watch")
@@ -133,21 +170,23 @@ def watch_command(source: Source = Path("source"), out: Out = Path("dist")) -> N
     """Build SOURCE into OUT, then again on every save, until Ctrl-C.
 
     A build that fails leaves OUT as it was (the last good files) and
-    the watch goes on."""
+    the watch goes on; wrong usage (SOURCE_DATE_EPOCH) stops it."""
     def say(outcome: Outcome) -> None:
         if outcome.changed:
             err.print(Text.assemble(("changed ", "cyan"), ", ".join(outcome.changed)))
+        if outcome.error is not None and outcome.error.exit_status == WRONG_USAGE:
+            raise outcome.error  # no save can mend it: _reporting says it, and exits 2
         if outcome.error is not None:
             err.print(Text.assemble(("error: ", "red"), str(outcome.error)))
-            err.print(f"  {out} keeps the last good files; watching for the next save")
+            err.print(Text(f"  {out} keeps the last good files; watching for the next save"))
         else:
             err.print(Text.assemble(("built ", "green"), f"in {outcome.seconds:.1f} s: "
                                     f"{len(outcome.files)} files in {out}"))
 
     # watchfiles logs a warning on Ctrl-C; "stopped" below says it.
     logging.getLogger("watchfiles").setLevel(logging.ERROR)
-    err.print(f"watching {source}, fonts/ and styles/ (Ctrl-C to stop)")
     with _reporting(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C during a build
+        err.print(Text(f"watching {source}, fonts/ and styles/ (Ctrl-C to stop)"))
         watch(source, out, say)
     err.print("stopped")
 
@@ -155,7 +194,7 @@ def watch_command(source: Source = Path("source"), out: Out = Path("dist")) -> N
 @app.command("new")
 def new_command(
     folder: Annotated[Path, typer.Argument(help="The new book's folder (must not exist, or "
-                                                "be empty)")],
+                                                "be empty)", parser=_folder, metavar="FOLDER")],
 ) -> None:
     """Make a new book in FOLDER: a commented book.yaml and one text file.
 
@@ -163,33 +202,38 @@ def new_command(
     be empty."""
     with _reporting():
         written = new_book(folder)
-    for path in written:
-        err.print(Text.assemble(("wrote ", "green"), str(path)))
-    err.print(f"next: publish build {shlex.quote(str(folder))} (or publish watch "
-              f"{shlex.quote(str(folder))}), then open dist/")
+        for path in written:
+            err.print(Text.assemble(("wrote ", "green"), str(path)))
+        err.print(Text(f"next: publish build {shlex.quote(str(folder))} (or publish watch "
+                       f"{shlex.quote(str(folder))}), then open dist/"))
 
 
 @contextlib.contextmanager
 def _spinner(what: str) -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr naming the current stage; it vanishes when done."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    """A spinner on stderr naming the current stage; it vanishes when done. None when
+    stderr is no terminal (a log, a pipe), where it would only leave an empty line."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
         task = bar.add_task(what, total=None)
         yield lambda stage: bar.update(task, description=stage)
 
 
 @contextlib.contextmanager
 def _reporting() -> Iterator[None]:
-    """Turn a PublishError (or any failure) into one message and exit status 1."""
+    """Turn a PublishError into one message and its code's exit status (2 wrong usage, 1
+    the rest: publish/errors.py's `CODES`); any other failure into E-INTERNAL, status 1."""
     try:
         yield
     except PublishError as error:
-        err.print(Text.assemble(("error: ", "red"), str(error)))
-        raise typer.Exit(1) from None
+        _stop(error)
     except Exception as error:
         if os.environ.get("PUBLISH_DEBUG"):
             raise
-        err.print(Text.assemble(("error: ", "red"), f"E-INTERNAL: {type(error).__name__}: "
-                                f"{error}\n  fix: this is a bug in publish; run again with "
-                                "PUBLISH_DEBUG=1 and report the traceback"))
-        raise typer.Exit(1) from None
+        _stop(PublishError("E-INTERNAL", f"{type(error).__name__}: {error}", "this is a bug "
+                           "in publish; run again with PUBLISH_DEBUG=1 and report the traceback"))
+
+
+def _stop(error: PublishError) -> NoReturn:
+    err.print(Text.assemble(("error: ", "red"), str(error)))
+    raise typer.Exit(error.exit_status) from None

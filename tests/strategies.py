@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from publish.fonts import shipped_faces
+from publish.source.fonts import shipped_faces
 
 from .conftest import ROOTS
 

@@ -3,7 +3,7 @@ were, and no partial file under their names; the next build removes what the dea
 left; a second build into the same dist/ stops with U-BUSY and writes nothing.
 
 To kill a build at an exact moment, the child process runs `python -m publish build` with
-one change: the file publish/build.py opens for `PAUSE_AT` writes half its bytes, then
+one change: the file publish/build/output.py opens for `PAUSE_AT` writes half its bytes, then
 says so (the file SIGNAL) and waits for the file GO. Nothing else of the build is touched.
 """
 
@@ -22,7 +22,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from publish.build import build, publish_files
+from publish.build.output import publish_files
+from publish.build.pipeline import build
 
 from .changes import snapshot
 from .conftest import EPOCH, PROJECT
@@ -34,7 +35,7 @@ WAIT_S = 240.0  # for a build to reach the moment wanted, on a loaded machine
 CHILD = """
 import os, runpy, sys, time
 from pathlib import Path
-import publish.build
+import publish.build.output
 
 PAUSE_AT, SIGNAL, GO = os.environ["PAUSE_AT"], Path(os.environ["SIGNAL"]), Path(os.environ["GO"])
 
@@ -72,7 +73,7 @@ def halting_open(file, mode="r", *args, **kwargs):
     return Halting(handle) if named and PAUSE_AT in os.path.basename(file) else handle
 
 
-publish.build.open = halting_open  # the module's name `open`, ahead of the builtin
+publish.build.output.open = halting_open  # the module's name `open`, ahead of the builtin
 sys.argv = ["publish", *sys.argv[1:]]
 runpy.run_module("publish", run_name="__main__")
 """

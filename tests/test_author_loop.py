@@ -25,11 +25,11 @@ import pikepdf
 import pytest
 from PIL import Image, ImageStat
 
-from publish import verify
-from publish.build import build
-from publish.load import load_book
-from publish.readback import pdf_pages
-from publish.watch import Outcome, watch
+from publish.author.watch import Outcome, watch
+from publish.build.pipeline import build
+from publish.checks import verify
+from publish.checks.readback import pdf_pages
+from publish.source.load import load_book
 
 from .conftest import EPOCH, PROJECT, ROOTS
 
@@ -87,8 +87,9 @@ def results(run: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object
 # --- publish check ---------------------------------------------------------------------
 
 
-def test_check_passes_on_seven_letters(seven_letters: Path) -> None:
-    run = publish("check", "source", "-o", seven_letters, "--json")
+def test_check_passes_on_seven_letters(
+        seven_letters_check: subprocess.CompletedProcess[str]) -> None:
+    run = seven_letters_check  # `publish check source -o SESSION-DIST --json`, run once
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout)
     assert report["ok"] is True and report["built"] is False  # the session's build was fresh
@@ -200,7 +201,7 @@ def test_proof_refuses_a_page_the_book_has_not(minimal: Path, minimal_dist: Path
                                                tmp_path: Path) -> None:
     run = publish("proof", minimal, "-o", fresh_copy(minimal_dist, tmp_path / "dist"),
                   "--pages", "iii,99", timeout=60)
-    assert run.returncode == 1 and "U-PAGE" in run.stderr and "99" in run.stderr
+    assert run.returncode == 2 and "U-PAGE" in run.stderr and "99" in run.stderr
 
 
 # --- publish watch ---------------------------------------------------------------------
@@ -300,4 +301,4 @@ def test_new_makes_a_book_that_builds(tmp_path: Path) -> None:
     assert (tmp_path / "dist" / "my-book.pdf").is_file()
 
     again = publish("new", tmp_path / "my-book", timeout=60)
-    assert again.returncode == 1 and "U-NOT-EMPTY" in again.stderr
+    assert again.returncode == 2 and "U-NOT-EMPTY" in again.stderr

@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 import publish.cli
-from publish.build import build
+from publish.build.pipeline import build
 from publish.cli import app
 
 from .changes import apply, snapshot

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.build import ORDER, build, cache_folder
+from publish.build.pipeline import ORDER, build, cache_folder
 from publish.errors import PublishError
 
 from .changes import fonts_copy
@@ -40,7 +40,7 @@ def test_an_unchanged_source_is_published_from_the_cache(minimal: Path, tmp_path
     again = build(minimal, tmp_path / "dist")
     assert first.reused == []
     assert again.reused == ["build"]
-    assert again.facts == first.facts
+    assert again.summary == first.summary
     assert files(tmp_path / "dist") == made == fresh(minimal, tmp_path / "plain")
 
 
@@ -159,9 +159,10 @@ def test_an_epub_alone_lays_out_the_interior_but_writes_no_pdf(
     assert sorted(alone.files) == ["minimal.epub"]
     assert sorted(p.name for p in (cache_folder(dist)).iterdir()) == [
         "build", "cover", "epub", "layout"]  # no PDF was written, so none was kept
-    # Then the whole book: the layout comes from the cache, so the PDF lays it out again.
+    # Then the whole book: the PDF's stage lays the interior out again (a laid-out document
+    # is never kept), and the cover and the EPUB, whose inputs are the same, are reused.
     built = build(minimal, dist)
-    assert {"layout", "cover", "epub"} <= set(built.reused)
+    assert {"cover", "epub"} <= set(built.reused)
     assert "pdf" not in built.reused
     assert files(dist) == fresh(minimal, tmp_path / "plain")
 
@@ -196,7 +197,7 @@ def test_a_copied_book_whose_link_now_leads_out_is_refused(tmp_path: Path) -> No
 
 
 def test_a_file_the_build_cannot_read_hashes_to_no_key(minimal: Path, tmp_path: Path) -> None:
-    from publish.cache import tree_digest
+    from publish.build.cache import tree_digest
 
     assert tree_digest(minimal) is not None
     assert tree_digest(minimal / "no such folder") is not None  # nothing there, nothing read

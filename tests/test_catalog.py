@@ -124,7 +124,8 @@ def test_onix_message_passes_onixcheck(seven_letters: Path) -> None:
 
 
 def test_marcxml_is_valid_against_the_loc_schema(seven_letters: Path) -> None:
-    schema = etree.XMLSchema(etree.parse(str(PROJECT / "publish" / "schemas" / "MARC21slim.xsd")))
+    xsd = PROJECT / "publish" / "checks" / "schemas" / "MARC21slim.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
     document = etree.parse(str(seven_letters / "seven-letters.marc.xml"))
     assert schema.validate(document), schema.error_log
     assert len(document.getroot()) == 2
@@ -356,7 +357,7 @@ def test_notes_describe_the_1964_original_and_the_letters(
 
 
 def test_records_are_reproducible_and_catalog_writes_only_them(tmp_path: Path) -> None:
-    from publish.build import build
+    from publish.build.pipeline import build
     from publish.cli import app
 
     names = ["seven-letters.marc.xml", "seven-letters.mrc", "seven-letters.onix.xml"]
@@ -371,7 +372,7 @@ def test_records_are_reproducible_and_catalog_writes_only_them(tmp_path: Path) -
 
 def test_a_description_too_long_for_marc_is_a_source_error(minimal: Path,
                                                             tmp_path: Path) -> None:
-    from publish.build import build
+    from publish.build.pipeline import build
     from publish.errors import SourceError
 
     meta = minimal / "book.yaml"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,10 @@ import yaml
 from fontTools.ttLib import TTFont
 from lxml import etree
 
-from publish.build import build
-from publish.checks.ace import run_ace
-from publish.checks.epubcheck import run_epubcheck
+from publish.build.pipeline import build
+from publish.checks import Finding
 
-from .conftest import EPOCH, PROJECT
+from .conftest import EPOCH, PROJECT, check_rows
 from .readback import NS, Epub
 from .scan import seed_contents
 
@@ -44,12 +45,24 @@ def meta(epub: Epub, query: str) -> list[str]:
             for v in epub.opf.xpath(query, namespaces=NS)]
 
 
-def test_epubcheck_reports_nothing(path: Path) -> None:
-    assert [str(f) for f in run_epubcheck(path)] == []
+def validator_findings(check: subprocess.CompletedProcess[str], validator: str) -> list[str]:
+    """What a validator reported on the session's EPUB, read from the session's one run of
+    `publish check --json` (EPUBCheck and Ace side by side: run_epubcheck and run_ace on
+    `path`, every finding listed, whatever its severity)."""
+    assert check.stdout.startswith("{"), check.stderr  # a report, not a crash
+    assert json.loads(check.stdout)["built"] is False, "check built the book anew"
+    fields = ("validator", "severity", "code", "message", "location")
+    return [str(Finding(*(finding[name] for name in fields)))
+            for finding in check_rows(check)[validator]["findings"]]
 
 
-def test_daisy_ace_reports_no_violation(path: Path, tmp_path: Path) -> None:
-    assert [str(f) for f in run_ace(path, tmp_path)] == []
+def test_epubcheck_reports_nothing(seven_letters_check: subprocess.CompletedProcess[str]) -> None:
+    assert validator_findings(seven_letters_check, "epubcheck") == []
+
+
+def test_daisy_ace_reports_no_violation(
+        seven_letters_check: subprocess.CompletedProcess[str]) -> None:
+    assert validator_findings(seven_letters_check, "ace") == []
 
 
 def test_the_reading_order(epub: Epub) -> None:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from publish.fonts import shipped_faces
+from publish.source.fonts import shipped_faces
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 MAX_TOTAL_BYTES = 12 * 1024 * 1024
@@ -180,7 +180,8 @@ def test_no_installed_font_shares_a_css_family(family: str) -> None:
 
 
 def _make_subsets() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_subsets", FONTS / "make_subsets.py")
+    script = FONTS.parent / "tools" / "make_subsets.py"
+    spec = importlib.util.spec_from_file_location("make_subsets", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -22,13 +22,14 @@ import yaml
 from lxml import etree
 from typer.testing import CliRunner
 
-from publish.build import build
+from publish.build.pipeline import build
 from publish.cli import app
 from publish.errors import SourceError
-from publish.fonts import shipped_faces
-from publish.load import load_book
-from publish.writers import STYLES, Job
-from publish.writers.typeset import ConfinedFetcher, Refused, lay_out
+from publish.layout.typeset import ConfinedFetcher, Refused, lay_out
+from publish.resources import STYLES
+from publish.source.fonts import shipped_faces
+from publish.source.load import load_book
+from publish.stage import Job
 
 from .changes import apply, snapshot
 from .conftest import EPOCH, ROOTS

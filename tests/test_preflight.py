@@ -14,8 +14,9 @@ import pytest
 from weasyprint import HTML
 
 from publish.checks.preflight import preflight
+from publish.editions.pdfx import finish_pdf
 from publish.errors import OutputError
-from publish.writers.pdfx import PageLabelRange, finish_pdf
+from publish.layout.labels import PageLabelRange
 
 PROFILE = Path(__file__).resolve().parent.parent / "styles" / "icc" / "FOGRA29L-uncoated.icc"
 TRIM_MM = (127.0, 203.2)  # 5 x 8 in: 360 x 576 pt

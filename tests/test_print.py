@@ -8,17 +8,16 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pikepdf
 import pytest
 import yaml
 
-from publish.build import build
+from publish.build.pipeline import build
 from publish.checks.preflight import preflight
-from publish.writers.cover import BLEED_IN, cover_size, spine_inches
+from publish.editions.cover import BLEED_IN, cover_size, spine_inches
 
 from .conftest import PROJECT
-from .readback import MM, contents_entries, outline, pdf_lines
+from .readback import MM, PrintedPage, contents_entries, outline, pdf_lines, printed_pages
 
 BOOK: dict[str, Any] = yaml.safe_load((PROJECT / "source" / "book.yaml").read_text("utf-8"))
 PT = 72.0
@@ -38,10 +37,14 @@ def press(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "seven-letters.pdf"
 
 
-def folio(page: Any) -> str:
+def pages_of(pdf: Path) -> list[PrintedPage]:
+    """Each page's text: whole, and above (15 mm), inside and below (16 mm) the text area."""
+    return printed_pages(pdf, 15, 16)
+
+
+def folio(page: PrintedPage) -> str:
     """The number printed in the page's foot, or '' (the foot: below the text area)."""
-    foot = page.crop((0, page.height - 16 * MM, page.width, page.height))
-    text = (foot.extract_text() or "").strip()
+    text = page.foot.strip()
     return text if re.fullmatch(r"\d+|[ivxlc]+", text) else ""
 
 
@@ -108,14 +111,13 @@ def printed_contents(pdf: Path) -> list[tuple[str, str]]:
 def test_the_contents_numbers_are_the_folios_where_the_letters_open(pdf: Path) -> None:
     entries = printed_contents(pdf)
     assert len(entries) == 7
-    with pdfplumber.open(pdf) as doc:
-        printed = {}
-        for page in doc.pages:
-            text = solid(page.extract_text() or "")
-            for title, _ in entries:
-                # a letter opens on the page where its heading stands whole, in capitals
-                if solid(title) in text and title not in printed and page.page_number > 3:
-                    printed[title] = folio(page)
+    printed = {}
+    for page in pages_of(pdf):
+        text = solid(page.text)
+        for title, _ in entries:
+            # a letter opens on the page where its heading stands whole, in capitals
+            if solid(title) in text and title not in printed and page.number > 3:
+                printed[title] = folio(page)
     assert [number for _, number in entries] == [printed[title] for title, _ in entries]
 
 
@@ -128,8 +130,7 @@ def test_the_outline_mirrors_the_contents(pdf: Path) -> None:
 def test_the_page_labels_are_the_printed_folios(pdf: Path) -> None:
     with pikepdf.open(pdf) as doc:
         labels = [page.label for page in doc.pages]
-    with pdfplumber.open(pdf) as doc:
-        folios = [folio(page) for page in doc.pages]
+    folios = [folio(page) for page in pages_of(pdf)]
     assert labels[:4] == ["i", "ii", "iii", "iv"]
     checked = 0
     for label, printed in zip(labels, folios, strict=True):
@@ -141,22 +142,17 @@ def test_the_page_labels_are_the_printed_folios(pdf: Path) -> None:
 
 
 def test_blank_pages_are_truly_blank_and_openings_have_no_running_head(pdf: Path) -> None:
-    with pdfplumber.open(pdf) as doc:
-        for page in doc.pages:
-            body = page.crop((0, 15 * MM, page.width, page.height - 16 * MM))
-            head = page.crop((0, 0, page.width, 15 * MM)).extract_text() or ""
-            if not (body.extract_text() or "").strip():
-                assert not page.chars and not page.lines and not page.rects, page.page_number
-            if re.search(r"^LETTER OF THE", body.extract_text() or ""):
-                assert not head.strip(), f"running head on opening page {page.page_number}"
+    for page in pages_of(pdf):
+        if not page.body.strip():  # nothing drawn: no text, no line, no box, no image
+            assert page.objects == 0, page.number
+        if re.search(r"^LETTER OF THE", page.body):
+            assert not page.head.strip(), f"running head on opening page {page.number}"
 
 
 def test_running_heads(pdf: Path) -> None:
     with pikepdf.open(pdf) as doc:
         labels = [page.label for page in doc.pages]
-    with pdfplumber.open(pdf) as doc:
-        heads = {labels[n]: (page.crop((0, 0, page.width, 15 * MM)).extract_text() or "").strip()
-                 for n, page in enumerate(doc.pages)}
+    heads = {labels[n]: page.head.strip() for n, page in enumerate(pages_of(pdf))}
     assert heads["4"] == BOOK["edition"]["short_title"]  # a verso of the May 7 letter
     assert heads["5"] == "Letter of May 7, 1964"  # a recto
 
@@ -176,7 +172,7 @@ def test_the_document_metadata(pdf: Path) -> None:
 @pytest.mark.parametrize("pages", [24, 80, 250, 600])
 @pytest.mark.parametrize("paper", ["white", "cream"])
 def test_the_cover_width_follows_the_page_count(pages: int, paper: str) -> None:
-    from publish.model import Print
+    from publish.source.model import Print
 
     settings = Print.model_validate({**BOOK["print"], "paper": paper})
     per_page = {"white": 0.002252, "cream": 0.0025}[paper]  # KDP's published rule

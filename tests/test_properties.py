@@ -16,18 +16,18 @@ import pytest
 from hypothesis import HealthCheck, event, given, reject, settings
 from lxml import etree
 
-from publish.build import build
+from publish.build.pipeline import build
 from publish.checks import Finding
 from publish.checks.epubcheck import run_epubcheck
 from publish.checks.preflight import preflight
+from publish.editions.epub import SHEETS
 from publish.errors import PublishError
-from publish.fonts import check_coverage, shipped_faces
-from publish.load import load_book
-from publish.model import Book, mm
-from publish.render import environment, render
-from publish.writers.epub import SHEETS
+from publish.render.html import environment, render
+from publish.source.fonts import check_coverage, shipped_faces
+from publish.source.load import load_book
+from publish.source.model import Book, mm
 
-from .conftest import PROJECT
+from .conftest import PROJECT, examples
 from .strategies import Source, sources, valid_sources
 
 FACES = shipped_faces()
@@ -72,7 +72,7 @@ def lines_of(root: Path, error: PublishError) -> int:
     return len((root.parent / error.path).read_bytes().split(b"\n"))
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=examples("sources"), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(source=sources())
 def test_every_source_renders_or_is_refused_clearly(source: Source) -> None:
@@ -95,14 +95,16 @@ def errors_of(findings: list[Finding]) -> list[str]:
 
 
 def test_accepted_sources_build_valid_editions(tmp_path: Path) -> None:
-    """20 full builds. EPUBCheck runs beside the next build, and its findings are asserted
-    at the end: a failure names the kept source, not a shrunk one. This is the slow test
-    of the file (about 2 minutes on 2 cores): each build spends ~4 s cutting the fonts for
-    the EPUB, and each EPUBCheck run ~5 s of CPU starting Java and its schemas."""
+    """Full builds: 5 a run in the `ci` profile, 60 in `long` (tests/conftest.py).
+    EPUBCheck runs beside the next build, and its findings are asserted at the end: a
+    failure names the kept source, not a shrunk one. This is the slow test of the file
+    (~6 s a build on 2 cores): each build spends seconds cutting the fonts for the EPUB,
+    and each EPUBCheck run ~5 s of CPU starting Java and its schemas."""
+    builds = examples("builds")
     checked: list[tuple[Path, Future[list[Finding]]]] = []
     with ThreadPoolExecutor(max_workers=1) as epubcheck:
 
-        @settings(max_examples=20, deadline=None, database=None,
+        @settings(max_examples=builds, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                          HealthCheck.filter_too_much])
         @given(source=valid_sources())
@@ -124,7 +126,7 @@ def test_accepted_sources_build_valid_editions(tmp_path: Path) -> None:
 
         one_build()
         failed = {str(root): errors_of(done.result()) for root, done in checked}
-    assert len(checked) >= 20
+    assert len(checked) >= builds
     assert {root: errors for root, errors in failed.items() if errors} == {}
 
 

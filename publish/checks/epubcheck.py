@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import EnvironmentProblem, OutputError
-from . import Finding
+from publish.checks import Finding
+from publish.errors import EnvironmentProblem, OutputError
 
 VALIDATOR = "epubcheck"
 SEVERITIES = ("FATAL", "ERROR", "WARNING", "USAGE", "INFO")

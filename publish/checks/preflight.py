@@ -21,8 +21,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from ..errors import EnvironmentProblem
-from . import Finding
+from publish.checks import Finding
+from publish.errors import EnvironmentProblem
 
 VALIDATOR = "preflight"
 PT_PER_MM = 72 / 25.4

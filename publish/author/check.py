@@ -1,0 +1,177 @@
+"""`publish check`: every check of both editions and the catalogue records, in one report.
+
+The outside validators (EPUBCheck on Java, DAISY Ace on Node and chromium) run in two
+threads while the checks made here run in this one: they wait on other processes, and
+running them side by side halves the wall time. pdfium is not thread-safe, so everything
+that reads a PDF stays in this thread.
+
+A check that cannot run (Java missing, a file unreadable) counts as failed: a check that
+did not run has not passed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pikepdf
+
+from publish.author.dist import Editions, editions
+from publish.build.pipeline import Progress
+from publish.checks import Finding, verify
+from publish.checks.ace import run_ace
+from publish.checks.epubcheck import run_epubcheck
+from publish.checks.preflight import preflight
+from publish.checks.readback import pdf_pages
+from publish.editions.cover import BLEED_IN, cover_size
+from publish.errors import PublishError
+from publish.layout.interior import BLEED_MM
+from publish.resources import FONTS
+from publish.source.fonts import shipped_faces
+from publish.source.model import mm
+
+Level = Literal["error", "warning", "info"]
+# Each validator's own severity words, sorted into three levels. Ace's `moderate` is an
+# error: the EPUB claims WCAG 2.2 AA, and a moderate violation breaks that claim too.
+LEVELS: dict[str, Level] = {
+    "FATAL": "error", "ERROR": "error", "WARNING": "warning", "USAGE": "info", "INFO": "info",
+    "critical": "error", "serious": "error", "moderate": "error", "minor": "warning",
+    "error": "error", "warning": "warning",
+}
+# The rows of the report, in order, with what each checks.
+CHECKS = {
+    "epubcheck": "EPUBCheck 5.3: the EPUB against the EPUB 3 specification",
+    "ace": "DAISY Ace 1.4: the EPUB's accessibility (WCAG 2.2 AA)",
+    "preflight": "the print interior: fonts, boxes, trim, CMYK output intent, K-only text",
+    "preflight-cover": "the print cover: fonts, boxes, trim and bleed, CMYK output intent",
+    "glyphs": "every character has a shipped font, in the source and in the EPUB",
+    "navigation": "toc, landmarks, page-list and NCX links lead to existing places",
+    "pages": "one pagination: page-list, markers, contents, bookmarks, page map",
+    "onix": "the ONIX 3.0 message against EDItEUR's schemas (onixcheck)",
+    "marcxml": "the MARCXML records against the Library of Congress schema",
+}
+
+
+def level(finding: Finding) -> Level:
+    return LEVELS.get(finding.severity, "error")
+
+
+@dataclass
+class Result:
+    check: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def count(self, wanted: Level) -> int:
+        return sum(1 for finding in self.findings if level(finding) == wanted)
+
+    @property
+    def result(self) -> str:
+        """`error` if any finding is an error, else `warning` if any is one, else `pass`."""
+        return ("error" if self.count("error") else "warning" if self.count("warning")
+                else "pass")
+
+    def first(self) -> str:
+        """The message to show: the first error, else the first warning."""
+        for wanted in ("error", "warning"):
+            for finding in self.findings:
+                if level(finding) == wanted:
+                    return str(finding)
+        return ""
+
+
+@dataclass
+class Report:
+    folder: Path
+    built: bool  # the editions were built for this check (else dist/ was fresh)
+    results: list[Result]
+
+    @property
+    def ok(self) -> bool:
+        return not any(result.result == "error" for result in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "folder": str(self.folder), "built": self.built,
+                "checks": [{"check": r.check, "about": CHECKS[r.check], "result": r.result,
+                            "errors": r.count("error"), "warnings": r.count("warning"),
+                            "findings": [{**asdict(f), "level": level(f)} for f in r.findings]}
+                           for r in self.results]}
+
+
+def check(source: Path, out: Path, progress: Progress | None = None,
+          fonts: Path = FONTS) -> Report:
+    """Build the book in `source` into `out` unless `out` is fresh, then run every check.
+    Raises PublishError when the source has an error (nothing to check)."""
+    say = progress or (lambda stage: None)
+    found = editions(source, out, progress, fonts)
+    results: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory(prefix="publish-check-") as work, \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        outside: dict[str, Future[list[Finding]]] = {
+            "epubcheck": pool.submit(run_epubcheck, found.epub),
+            "ace": pool.submit(run_ace, found.epub, Path(work)),
+        }
+        say("Running EPUBCheck and DAISY Ace; checking the PDF and the records")
+        for name, run in _own_checks(found, fonts).items():
+            results[name] = _run(name, run)
+        for name, future in outside.items():
+            results[name] = _run(name, future.result)
+    return Report(out, found.built, [results[name] for name in CHECKS])
+
+
+def _own_checks(found: Editions, fonts: Path) -> dict[str, Callable[[], list[Finding]]]:
+    book = found.book
+    top, bottom = verify.text_area(book)
+    settings = book.meta.print
+    bleed, pages = _interior(found.pdf)
+    width, height = cover_size(settings, pages)
+    return {
+        "preflight": lambda: preflight(found.pdf, trim_mm=(mm(settings.trim_width),
+                                                           mm(settings.trim_height)),
+                                       bleed_mm=bleed, black_text=True),
+        "preflight-cover": lambda: preflight(
+            found.cover, trim_mm=((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
+            bleed_mm=BLEED_IN * 25.4, black_text=False),
+        "glyphs": lambda: verify.glyphs(book, shipped_faces(fonts), found.epub),
+        "navigation": lambda: verify.navigation(found.epub),
+        "pages": lambda: verify.page_references(book, found.epub, found.pdf,
+                                                pdf_pages(found.pdf, top, bottom),
+                                                found.page_map),
+        "onix": lambda: verify.onix(found.onix),
+        "marcxml": lambda: verify.marcxml(found.marcxml),
+    }
+
+
+def _interior(pdf: Path) -> tuple[float, int]:
+    """The interior's bleed and page count (the cover's spine is as wide as the pages
+    make it). The bleed is that of the profile the interior was built with: `press` gives
+    its pages a BleedBox outside the TrimBox, `pod` none; the preflight then checks the
+    exact sizes against that profile."""
+    try:
+        with pikepdf.open(pdf) as document:
+            page = document.pages[0].obj
+            trim = [float(v) for v in page.get("/TrimBox", page.MediaBox)]
+            box = [float(v) for v in page.get("/BleedBox", page.MediaBox)]
+            pages = len(document.pages)
+    except (pikepdf.PdfError, OSError, IndexError):
+        return BLEED_MM["pod"], 0  # the preflight will say what is wrong with the file
+    press = (box[2] - box[0]) - (trim[2] - trim[0]) > 1
+    return BLEED_MM["press" if press else "pod"], pages
+
+
+def _run(name: str, run: Callable[[], list[Finding]]) -> Result:
+    """A check's findings; one that cannot run gives one error finding saying why."""
+    try:
+        return Result(name, run())
+    except PublishError as error:
+        message = f"{error.message} (fix: {error.fix})" if error.fix else error.message
+        return Result(name, [Finding(name, "error", error.code, message, error.location())])
+    except Exception as error:  # a file too broken for the reader: that is a failure too
+        if os.environ.get("PUBLISH_DEBUG"):
+            raise
+        return Result(name, [Finding(name, "error", "V-UNREADABLE",
+                                     f"{type(error).__name__}: {error}", "")])

@@ -1,0 +1,199 @@
+"""The whole pipeline: source -> model -> HTML -> editions -> files in `dist/`.
+
+Each writer (`publish/stage.py`) runs through the cache, in order, and hands its facts on
+by type. Nothing reaches `dist/` until every writer has succeeded and every print file
+passed the preflight; then `output.py` writes the files atomically, under a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publish.build.cache import Cache, common_key, digest, tree_digest
+from publish.build.output import locked, publish_files
+from publish.checks.preflight import preflight
+from publish.editions.cover import CoverWriter
+from publish.editions.epub import EpubWriter
+from publish.editions.pdf import PdfWriter
+from publish.errors import OutputError, UsageError
+from publish.layout.interior import Interior, LayoutWriter
+from publish.records.marc import MarcWriter
+from publish.records.onix import OnixWriter
+from publish.resources import FONTS, STYLES
+from publish.source.fonts import check_coverage, shipped_faces
+from publish.source.load import load_book
+from publish.stage import Facts, Job, Output, Profile, Writer
+
+# The writers, in the order they run: the other editions read the interior's layout; the
+# catalogue records describe both built editions, so they come last. The interior is laid
+# out by the PDF's writer where the PDF is asked for, else by the layout alone.
+WRITERS: tuple[type[Writer], ...] = (PdfWriter, CoverWriter, EpubWriter, MarcWriter,
+                                     OnixWriter)
+ORDER = [f for w in WRITERS for f in w.formats]  # the formats, `publish build --format`
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Summary(Facts):
+    """What a build returns beside its files (and the whole-build cache keeps)."""
+
+    pages: int | None = None  # the interior's page count, where it was laid out
+
+
+@dataclass(frozen=True)
+class Built:
+    files: dict[str, Path]
+    summary: Summary
+    reused: list[str] = field(default_factory=list)  # stages read from the cache, not run
+
+
+def cache_folder(out: Path) -> Path:
+    """Where the build keeps its cache: beside `out`, not in it, like its lock."""
+    return out.parent / f".{out.name}.cache"
+
+
+def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Profile = "pod",
+          progress: Progress | None = None, fonts: Path = FONTS, cache: bool = True) -> Built:
+    """Build the book in `source` into `out`; raise PublishError on any problem.
+    `fonts`: the folder holding fonts.yaml and the faces it lists (tests point it at a
+    broken copy). `cache`: reuse what an earlier build made from the same inputs."""
+    say = progress or (lambda stage: None)
+    unknown = [f for f in formats if f not in ORDER]
+    if unknown:
+        raise UsageError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
+                           f"choose from {', '.join(ORDER)}")
+    asked = set(formats)
+    writers = plan(asked)
+    epoch = source_date_epoch(source)
+    with _epoch_set(epoch), locked(out):
+        store = Cache(cache_folder(out) if cache else None)
+        common = common_key([STYLES, fonts], epoch, profile)
+        # An unchanged source and settings: the files of the last such build, as they were.
+        tree = tree_digest(source, _outputs_in(source, out)) if cache else None
+        whole = digest(common, tree, sorted(asked)) if tree else None
+        found = store.get("build", whole, Summary) if whole else None
+        if found is not None:
+            say("Publishing")
+            return Built(publish_files(out, found.files), found.facts, store.reused)
+        say("Reading the source")
+        book = load_book(source)
+        faces = shipped_faces(fonts)
+        check_coverage(book, faces)
+        job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
+        files: dict[str, bytes] = {}  # to publish, in the order they were made
+        for writer in writers:
+            output = _run(writer, job, store, common, say)
+            if asked.intersection(writer.formats):
+                files.update(output.files)
+        say("Checking the print files")
+        preflight_all(job, store, common, set(files))
+        pages = [f.pages for f in job.facts() if isinstance(f, Interior)]
+        summary = Summary(pages[0] if pages else None)
+        if whole:
+            store.put("build", whole, Output(files, summary))
+        say("Publishing")
+        return Built(publish_files(out, files), summary, store.reused)
+
+
+def plan(asked: set[str]) -> list[Writer]:
+    """The writers of the formats asked for, with the writers of the facts they need (and
+    of the facts those need), in the order they run."""
+    chosen: list[type[Writer]] = [w for w in WRITERS if asked.intersection(w.formats)]
+    makers = {w.makes: w for w in reversed(WRITERS)}  # the first writer of each type
+    if "pdf" not in asked:
+        makers[Interior] = LayoutWriter  # the interior laid out, but no PDF written
+    while more := {makers[need] for w in chosen for need in w.needs} - set(chosen):
+        chosen += more
+    position = {w: i for i, w in enumerate((LayoutWriter, *WRITERS))}
+    return [w() for w in sorted(set(chosen), key=position.__getitem__)]
+
+
+def _outputs_in(source: Path, out: Path) -> list[Path]:
+    """What the build itself writes inside the source, left out of the source's hash: the
+    output folder and its cache when they lie inside it. An output folder that is the
+    source, or holds it, is not left out (that would leave out the whole book): its
+    published files are then part of the hash, and an unchanged book is rebuilt from the
+    stages' cache instead."""
+    inside = [cache_folder(out), out.parent / f".{out.name}.lock"]
+    if out.resolve() != source.resolve() and out.resolve().is_relative_to(source.resolve()):
+        inside.append(out)
+    return inside
+
+
+def _run(writer: Writer, job: Job, store: Cache, common: str, say: Progress) -> Output[Facts]:
+    """Run one writer, or read what it made from the same inputs from the cache; either
+    way its files and facts join the job's."""
+    key = digest(common, writer.name, *writer.inputs(job))
+    output = store.get(writer.name, key, writer.makes)
+    what = "the interior's layout" if writer.name == "layout" else f"the {writer.name.upper()}"
+    if output is None:
+        say("Laying out the interior" if writer.name == "layout" else f"Writing {what}")
+        output = writer.write(job)
+        store.put(writer.name, key, output)
+    else:
+        say(f"Reusing {what}")
+    job.add(output)
+    return output
+
+
+def preflight_all(job: Job, store: Cache, common: str, published: set[str]) -> None:
+    """Preflight every print file to be published; the first error stops the build. A file
+    that passed before, with the same geometry, is not read again."""
+    asked = [p for facts in job.facts() for p in facts.print_files() if p.file in published]
+    with tempfile.TemporaryDirectory() as folder:
+        for geometry in asked:
+            name = geometry.file
+            key = digest(common, job.file(name), geometry)
+            if store.get("preflight", key, Summary) is not None:
+                continue
+            path = Path(folder) / name
+            path.write_bytes(job.file(name))
+            errors = [f for f in preflight(path, trim_mm=geometry.trim_mm,
+                                           bleed_mm=geometry.bleed_mm,
+                                           black_text=geometry.black_text)
+                      if f.severity == "error"]
+            if errors:
+                raise OutputError("O-PREFLIGHT", f"{name} fails the print preflight: {errors[0]}"
+                                  + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                                  "report it: the print style sheets made a file a printer "
+                                  "would reject")
+            store.put("preflight", key, Output({}, Summary()))
+
+
+def source_date_epoch(source: Path) -> int:
+    """SOURCE_DATE_EPOCH if set, else the time of the newest file of the source."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is not None:
+        try:
+            return int(value)
+        except ValueError:
+            raise UsageError("U-EPOCH", f"SOURCE_DATE_EPOCH is not a number: {value!r}",
+                               "set it to seconds since 1970, e.g. $(git log -1 --format=%ct)",
+                               ) from None
+    # lstat: a link's own time, not that of a file it may point to outside the source.
+    times = [p.lstat().st_mtime for p in source.rglob("*") if p.is_file() or p.is_symlink()]
+    return int(max(times, default=0))
+
+
+@contextlib.contextmanager
+def _epoch_set(epoch: int) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for this build only: WeasyPrint reads it from the environment to
+    date its font subsets; left set, every later build in the process (watch) would be
+    dated by this one."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+

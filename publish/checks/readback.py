@@ -1,0 +1,241 @@
+"""Read the built editions back as a reader's tools would: the EPUB as a zip of XML files,
+the PDF's text, page labels and outline through pdfium and qpdf.
+
+`publish check` compares what these readers see (verify.py), and `publish proof` finds the
+places to show with them. Nothing here imports a writer: a check that read the editions
+with the code that wrote them would only prove that the code agrees with itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pikepdf
+import pypdfium2
+from lxml import etree
+
+NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
+      "epub": "http://www.idpf.org/2007/ops", "ncx": "http://www.daisy.org/z3986/2005/ncx/"}
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+PT_PER_MM = 72 / 25.4
+
+
+def letters(text: str) -> str:
+    """Only the letters and digits, lower case: what survives any line breaking."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum())
+
+
+# --- EPUB -----------------------------------------------------------------------------
+
+
+class Epub:
+    """An EPUB opened as a zip: its package document, spine and navigation."""
+
+    def __init__(self, path: Path) -> None:
+        self.zip = zipfile.ZipFile(path)
+        container = self.xml("META-INF/container.xml")
+        self.opf_path = str(container.xpath("//*[local-name()='rootfile']/@full-path")[0])
+        self.opf = self.xml(self.opf_path)
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> Epub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def xml(self, name: str) -> etree._Element:
+        return etree.fromstring(self.zip.read(name))
+
+    def has(self, name: str) -> bool:
+        return name in self.zip.NameToInfo
+
+    def resolve(self, href: str, base: str | None = None) -> str:
+        """The zip name that `href`, written in file `base` (default the package), means."""
+        folder = PurePosixPath(base or self.opf_path).parent
+        parts: list[str] = []
+        for piece in (folder / href.split("#")[0]).parts:
+            if piece == "..":
+                if parts:
+                    parts.pop()
+            elif piece != ".":
+                parts.append(piece)
+        return "/".join(parts)
+
+    def manifest(self) -> dict[str, str]:
+        """Manifest id -> zip name."""
+        return {str(i.get("id")): self.resolve(str(i.get("href")))
+                for i in self.opf.xpath("//opf:manifest/opf:item", namespaces=NS)}
+
+    def spine(self) -> list[str]:
+        items = self.manifest()
+        return [items[str(ref)] for ref in
+                self.opf.xpath("//opf:spine/opf:itemref/@idref", namespaces=NS)]
+
+    def nav_path(self) -> str:
+        href = self.opf.xpath("//opf:item[contains(@properties, 'nav')]/@href", namespaces=NS)
+        return self.resolve(str(href[0]))
+
+    def ncx_path(self) -> str | None:
+        href = self.opf.xpath("//opf:item[@media-type='application/x-dtbncx+xml']/@href",
+                              namespaces=NS)
+        return self.resolve(str(href[0])) if href else None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of the navigation: which list holds it (toc, landmarks, page-list, ncx)."""
+
+    kind: str
+    label: str
+    href: str
+    name: str  # the zip name it leads to
+    fragment: str
+
+
+def nav_links(epub: Epub) -> list[Link]:
+    """Every link of the navigation document's lists and of the NCX, in order."""
+    nav_path = epub.nav_path()
+    out = []
+    for nav in epub.xml(nav_path).xpath("//x:nav", namespaces=NS):
+        kind = str(nav.get(EPUB_TYPE) or "nav")
+        for a in nav.xpath(".//x:a[@href]", namespaces=NS):
+            href = str(a.get("href"))
+            out.append(Link(kind, " ".join("".join(a.itertext()).split()), href,
+                            epub.resolve(href, nav_path), href.partition("#")[2]))
+    ncx = epub.ncx_path()
+    if ncx is not None:
+        for point in epub.xml(ncx).xpath("//ncx:navPoint", namespaces=NS):
+            href = str(point.xpath("string(ncx:content/@src)", namespaces=NS))
+            label = str(point.xpath("string(ncx:navLabel/ncx:text)", namespaces=NS))
+            out.append(Link("ncx", label, href, epub.resolve(href, ncx), href.partition("#")[2]))
+    return out
+
+
+def page_places(path: Path) -> dict[str, str]:
+    """The EPUB's page-list: each printed label and where it leads (`text/part-02.xhtml#page-4`)."""
+    with Epub(path) as epub:
+        return {link.label: f"{link.name}#{link.fragment}" for link in nav_links(epub)
+                if link.kind == "page-list"}
+
+
+@dataclass
+class Reading:
+    text: str  # the spine's text in reading order
+    markers: dict[str, int]  # page-break label -> position in `text`
+    anchors: dict[tuple[str, str], int]  # (zip name, id) -> position in `text`
+
+
+def read_epub(epub: Epub) -> Reading:
+    """The text a reader reads, with where each page-break marker and id stands in it."""
+    pieces: list[str] = []
+    length = 0
+    markers: dict[str, int] = {}
+    anchors: dict[tuple[str, str], int] = {}
+
+    def add(text: str) -> None:
+        nonlocal length
+        pieces.append(text)
+        length += len(text)
+
+    def walk(element: etree._Element, name: str) -> None:
+        if element.get("id"):
+            anchors[(name, str(element.get("id")))] = length
+        if "unprinted" in (element.get("class") or "").split():
+            return  # a heading for navigation only: a reader sees it in neither edition
+        if element.get(EPUB_TYPE) == "pagebreak":
+            markers[str(element.get("aria-label"))] = length
+        if element.text:
+            add(element.text)
+        for child in element:
+            if isinstance(child.tag, str):
+                walk(child, name)
+            if child.tail:
+                add(child.tail)
+        if etree.QName(element).localname in ("p", "h1", "h2", "h3", "li", "br"):
+            add(" ")
+
+    for name in epub.spine():
+        walk(epub.xml(name).xpath("//x:body", namespaces=NS)[0], name)
+    return Reading("".join(pieces), markers, anchors)
+
+
+# --- PDF ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    index: int
+    label: str
+    text: str  # the text inside the text area: no running head, no folio
+
+
+def pdf_pages(path: Path, top_mm: float, bottom_mm: float) -> list[PdfPage]:
+    """Each page's label and the text between the top and bottom margins of its trim."""
+    pages = []
+    document = pypdfium2.PdfDocument(path)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            left, bottom, right, top = page.get_trimbox()
+            text = page.get_textpage().get_text_bounded(
+                left, bottom + bottom_mm * PT_PER_MM, right, top - top_mm * PT_PER_MM)
+            label = document.get_page_label(index) or ""
+            pages.append(PdfPage(index, label, str(text).replace("\r\n", "\n")))
+    finally:
+        document.close()
+    return pages
+
+
+def pdf_outline(path: Path) -> list[tuple[str, str]]:
+    """The PDF's top-level bookmarks: (title, label of the page each points at)."""
+    with pikepdf.open(path) as pdf:
+        index = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+        out = []
+        with pdf.open_outline() as tree:
+            for item in tree.root:
+                destination = item.destination
+                target = ""
+                if isinstance(destination, pikepdf.Array) and len(destination):
+                    number = index.get(destination[0].objgen)
+                    target = str(pdf.pages[number].label) if number is not None else ""
+                out.append((str(item.title), target))
+    return out
+
+
+# An entry of a printed contents ends with its leader and page number; a title that fills
+# its last line leaves no room for dots, only a space before the number.
+LEADER_AND_FOLIO = re.compile(r"(?:[ .]*\.\s*|\s+)(\d+)$")
+
+
+def contents_entries(lines: list[str]) -> list[tuple[str, str]]:
+    """(title, page number) of each entry, from the lines that follow a contents heading."""
+    entries, current = [], ""
+    for line in lines:
+        current = f"{current} {line}".strip()
+        found = LEADER_AND_FOLIO.search(current)
+        if found:
+            entries.append((LEADER_AND_FOLIO.sub("", current), found[1]))
+            current = ""
+    return entries
+
+
+def contents_numbers(pages: list[PdfPage], heading: str) -> list[str]:
+    """The page numbers the printed contents gives, in order: its pages are the front
+    matter (roman labels) from the one that begins with the contents heading on."""
+    lines: list[str] | None = None
+    for page in pages:
+        if not re.fullmatch(r"[ivxlcdm]+", page.label):
+            break
+        text = [line.strip() for line in page.text.splitlines() if line.strip()]
+        if text and text[0] == heading:
+            lines = text[1:]
+        elif lines is not None:
+            lines += text
+    return [number for _, number in contents_entries(lines or [])]

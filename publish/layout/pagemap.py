@@ -1,0 +1,101 @@
+"""The PDF's layout -> where each printed page begins in the text: the one pagination both
+editions share.
+
+WeasyPrint keeps the boxes it laid out on each page. The first text on a page names the
+block it belongs to (every block has an id: markup.py, templates/sections) and, counted
+in letters and digits from the block's start, how far into the block the page begins.
+Counting letters and digits only is what makes the offset the same in the PDF and the
+EPUB: the layout adds hyphens at line ends, collapses spaces and draws no markup, so
+those differ, but the letters do not. No library reads this from a layout, hence by hand;
+the box tree is WeasyPrint's (`page._page_box`), read-only here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from weasyprint.formatting_structure.boxes import Box, TextBox
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+    from publish.source.model import Book
+
+FIRST_WORDS = 8
+_CONTAINERS = {"html", "body", "div", "ol", "ul", "nav"}  # hold blocks; are not one
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where printed page `label` begins: in block `element` of section `section`, after
+    `offset` letters and digits of the block's text; `element` is the section itself when
+    the page opens it. A page with no text (a blank verso) has `element` None."""
+
+    index: int  # the page's index in the PDF
+    label: str  # its printed folio, or the roman number of front matter
+    section: str | None
+    element: str | None
+    offset: int
+    first_words: str
+
+
+def letter_count(text: str) -> int:
+    return sum(1 for char in text if char.isalnum())
+
+
+def page_map(document: Document, labels: list[str]) -> list[PageStart]:
+    """Where each page of the laid-out document begins, with its label."""
+    seen: dict[str, int] = {}  # letters of each block (and section) laid out so far
+    starts: list[PageStart] = []
+    for index, page in enumerate(document.pages):
+        first: tuple[str, str, int] | None = None
+        words: list[str] = []
+        content = page._page_box.children[0]  # the margin boxes (heads, folios) come after
+        for box, section, block in _text_boxes(content, None, None):
+            if block is None:
+                continue
+            count = letter_count(box.text)
+            if first is None and count:
+                # A page that opens a section begins at the section, not at its first block,
+                # so a link to the section lands on this page.
+                if section is not None and not seen.get(section, 0):
+                    first = (section, section, 0)
+                else:
+                    first = (section or "", block, seen.get(block, 0))
+            seen[block] = seen.get(block, 0) + count
+            if section is not None:
+                seen[section] = seen.get(section, 0) + count
+            if first is not None and len(words) < FIRST_WORDS:
+                words += box.text.split()
+        section, element, offset = first if first else (None, None, 0)
+        starts.append(PageStart(index, labels[index], section, element, offset,
+                                " ".join(words[:FIRST_WORDS])))
+    return starts
+
+
+def _text_boxes(box: Box, section: str | None,
+                block: str | None) -> Iterator[tuple[TextBox, str | None, str | None]]:
+    """Every text box under `box` in layout order, with its section's and block's ids."""
+    element = getattr(box, "element", None)
+    if element is not None and element.get("id"):
+        if box.element_tag == "section":
+            section = element.get("id")
+        elif box.element_tag not in _CONTAINERS:
+            block = element.get("id")
+    if isinstance(box, TextBox):
+        yield box, section, block
+    for child in getattr(box, "children", None) or ():
+        yield from _text_boxes(child, section, block)
+
+
+def to_json(book: Book, starts: Sequence[PageStart]) -> bytes:
+    """dist/<slug>.pages.json: for indexers and for the tests."""
+    data: dict[str, Any] = {
+        "book": book.meta.edition.identifier,
+        "offset_unit": "letters and digits from the start of the element's text",
+        "pages": [asdict(start) for start in starts],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

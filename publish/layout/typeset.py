@@ -1,0 +1,102 @@
+"""WeasyPrint, confined to the book: HTML and style sheets to a laid-out document, and a
+document to PDF/X. The layout, the PDF and the cover all typeset through here."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from publish.errors import OutputError, SourceError
+from publish.render.html import font_css
+from publish.resources import STYLES
+from publish.stage import Job
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+
+class Refused(FatalURLFetchingError):  # type: ignore[misc]
+    pass
+
+
+class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
+    """Loads files under the given folders and nothing else: no network, no other file."""
+
+    def __init__(self, *roots: Path) -> None:
+        super().__init__(allowed_protocols={"file"})
+        self.roots = [root.resolve() for root in roots]
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file:"):
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+        raise Refused(f"the book may not load '{url[:200]}'")
+
+
+def render_document(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Document:
+    """Lay HTML out with the shipped fonts, the named sheets of styles/ and `extra_css`."""
+    base = Path(job.book.root)
+    fetcher = ConfinedFetcher(base, STYLES, *sorted({face.file.parent for face in job.faces}))
+    fonts = FontConfiguration()
+    profiles: dict[str, Any] = {}  # filled by @color-profile rules, like fonts by @font-face
+    shared = {"font_config": fonts, "color_profiles": profiles, "url_fetcher": fetcher}
+    with _confined(job):  # a style sheet fetches its @import and @font-face files as read
+        css = [
+            CSS(string=font_css(job.faces, lambda face: face.file.as_uri()), **shared),
+            *(CSS(filename=STYLES / name, **shared) for name in sheets),
+            CSS(string=extra_css, **shared),
+        ]
+        document: Document = HTML(string=html, base_url=str(base) + "/",
+                                  url_fetcher=fetcher).render(
+            stylesheets=css, font_config=fonts, color_profiles=profiles)
+    return document
+
+
+class Laid:
+    """A document WeasyPrint laid out, for its PDF to be written in the same stage.
+    WeasyPrint has no annotations (mypy takes its types for `Any`), so its document
+    never leaves this stage bare: what reads a layout holds this typed handle."""
+
+    def __init__(self, job: Job, document: Document) -> None:
+        self._job, self._document = job, document
+
+    def pdf(self) -> bytes:
+        """The document as PDF/X-4 (see write_pdf)."""
+        return write_pdf(self._job, self._document)
+
+
+def write_pdf(job: Job, document: Document) -> bytes:
+    """The document as PDF/X-4; stops if a character was drawn without a glyph."""
+    with _confined(job):  # attachments are fetched as the PDF is written
+        # No /ID from pydyf: it would compress every stream a second time to hash them, and
+        # finish() writes the /ID the file keeps (pdfx.py). A tenth of write_pdf (make bench).
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False,
+                                        pdf_identifier=False)
+    for font in document.fonts.values():  # filled as the PDF is written
+        if font.missing:
+            chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(font.missing))
+            raise OutputError("O-GLYPH-MISSING", f"characters drawn without a glyph: {chars}",
+                              "add a font that has them to fonts/fonts.yaml")
+    return pdf
+
+
+def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> bytes:
+    """Lay out and write the PDF at once (the cover)."""
+    return write_pdf(job, render_document(job, html, sheets, extra_css))
+
+
+@contextlib.contextmanager
+def _confined(job: Job) -> Iterator[None]:
+    try:
+        yield
+    except Refused as refused:
+        raise SourceError("S-FETCH", str(refused), "use only files inside the source folder",
+                          job.book.meta.slug) from None

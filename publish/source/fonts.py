@@ -1,0 +1,111 @@
+"""The shipped fonts: which faces there are, what they cover, and subsets of them.
+
+The build uses only the faces listed in `fonts/fonts.yaml`. A character that none
+of them covers stops the build with its code point and the file and line it is on,
+so nothing ever falls back silently to a font of the machine.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import uharfbuzz as hb
+from pydantic import Field, model_validator
+
+from publish.errors import SourceError
+from publish.resources import FONTS
+from publish.source.load import inside, load_yaml
+from publish.source.model import NonEmpty, Strict
+
+if TYPE_CHECKING:
+
+    from publish.source.model import Book
+
+
+
+@dataclass(frozen=True)
+class Face:
+    file: Path
+    family: str
+    style: str
+    weight: int
+    role: str  # "latin" or "cjk"
+
+    @cached_property
+    def cmap(self) -> frozenset[int]:
+        face = hb.Face(hb.Blob.from_file_path(str(self.file)))
+        if face.glyph_count == 0:  # HarfBuzz reads anything that is not a font as empty
+            raise ValueError("no glyphs")
+        return frozenset(face.unicodes)
+
+    @property
+    def css_family(self) -> str:
+        """The name the style sheets use. No installed font has it, so WeasyPrint, which
+        looks @font-face families up among the system's fonts too, finds only ours."""
+        return f"{self.family} Shipped"  # no brackets: WeasyPrint writes it into PDF names
+
+    @property
+    def format(self) -> str:
+        return "opentype" if self.file.suffix == ".otf" else "truetype"
+
+
+class Listed(Strict):
+    """One face in fonts.yaml."""
+
+    file: NonEmpty
+    family: NonEmpty
+    style: Literal["normal", "italic"]
+    weight: Annotated[int, Field(ge=100, le=900)]
+    role: Literal["latin", "cjk"]
+    license: NonEmpty | None = None  # the licence file beside the font; not read
+
+
+class Listing(Strict):
+    faces: Annotated[list[Listed], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _a_face_of_each_role(self) -> Listing:
+        missing = sorted({"latin", "cjk"} - {face.role for face in self.faces})
+        if missing:
+            raise ValueError(f"the style sheets need a face of each role; none is {missing[0]}")
+        return self
+
+
+def shipped_faces(folder: Path = FONTS) -> list[Face]:
+    """The faces listed in `folder`/fonts.yaml, each file checked to be a font."""
+    folder = folder.resolve()
+    listing, lines = load_yaml(Listing, folder, "fonts.yaml")
+    faces = []
+    for index, listed in enumerate(listing.faces):
+        line = lines[("faces", index, "file")]
+        path = inside(folder, listed.file, folder / "fonts.yaml", line)
+        face = Face(path, listed.family, listed.style, listed.weight, listed.role)
+        try:
+            face.cmap  # noqa: B018 (read now, to stop here if it is not a font)
+        except Exception as error:  # from a missing file to an unreadable font
+            state = "does not exist" if not path.exists() else f"is not a font ({error})"
+            raise SourceError("S-FONT", f"the font file '{listed.file}' {state}",
+                              "list only OpenType or TrueType files of the fonts folder",
+                              f"{folder.name}/fonts.yaml", line) from None
+        faces.append(face)
+    return faces
+
+
+def check_coverage(book: Book, faces: list[Face]) -> None:
+    """Stop at the first character of the source that no shipped face covers, naming the
+    file and line where it first stands (the model keeps where each character is)."""
+    covered = frozenset(map(chr, frozenset().union(*(face.cmap for face in faces))))
+    for char, (source, line) in book.characters.items():
+        if char not in covered:
+            name = unicodedata.name(char, "a control character")
+            shown = f"'{char}' " if char.isprintable() else ""
+            raise SourceError(
+                "S-NO-GLYPH",
+                f"no shipped font has the character {shown}(U+{ord(char):04X} {name})",
+                "replace the character, or add a font that has it to fonts/fonts.yaml",
+                source, line,
+            )

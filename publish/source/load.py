@@ -1,0 +1,268 @@
+"""Source files -> validated book model.
+
+Reads `book.yaml` and the text files it lists (the YAML through `yamlfile.py`, each
+text's Markdown parsed by `markup.py`), and turns every problem into a `SourceError`
+naming the file, the line and the fix. What loads is the whole book, checked: the model
+holds the parsed text and where each character the book draws first stands, so no later
+stage reads a source file again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from publish.errors import SourceError
+from publish.source import ids
+from publish.source.markup import Refusal, check_inline, parse_text
+from publish.source.model import Book, Meta, Part, PartHeader
+from publish.source.yamlfile import UNDRAWN, Lines, read_yaml
+from publish.source.yamlfile import characters as characters_of
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_book(root: Path) -> Book:
+    """Load and validate the book in `root` (the folder holding book.yaml)."""
+    root = root.resolve()
+    meta_path = root / "book.yaml"
+    meta, lines, text = _load_yaml(Meta, root, "book.yaml")
+    characters: dict[str, tuple[str, int]] = {}
+    _note(characters, _rel(meta_path, root), characters_of(text, 1))
+    parts: list[Part] = []
+    used: dict[str, str] = {}  # id -> the file that uses it
+    id_lines: list[int] = []
+    for index, name in enumerate(meta.text):
+        where = lines.get(("text", index), 1)
+        path = inside(root, name, meta_path, where)
+        if name in meta.text[:index]:
+            raise SourceError(
+                "S-TEXT-TWICE", f"text file '{name}' is listed twice in `text`",
+                "list each text file once", _rel(meta_path, root), where,
+            )
+        part, id_line = _load_part(path, root, index + 1, meta_path, where, characters)
+        if part.id in used:
+            raise SourceError(
+                "S-DUPLICATE-ID", f"id '{part.id}' is already used by {used[part.id]}",
+                "give each text file its own `id`", part.source, id_line,
+            )
+        used[part.id] = part.source
+        parts.append(part)
+        id_lines.append(id_line)
+    for part, id_line in zip(parts, id_lines, strict=True):
+        _not_generated(part, used, id_line)
+    return Book(meta=meta, parts=parts, root=str(root), characters=characters)
+
+
+def _not_generated(part: Part, used: dict[str, str], line: int) -> None:
+    """The print edition is one HTML document: no part may have as its id the id of an
+    element of another part (ids.py)."""
+    found = ids.generated(part.id)
+    if found and found[0] in used:
+        owner, element = found
+        raise SourceError(
+            "S-DUPLICATE-ID", f"id '{part.id}' is the id of an element of the part "
+            f"'{owner}' ({used[owner]})",
+            f"choose an id that is not another part's id followed by '-{element}'",
+            part.source, line)
+
+
+def _note(characters: dict[str, tuple[str, int]], rel: str,
+          drawn: Iterable[tuple[int, str]]) -> None:
+    """Keep where each character first stands (the fonts must cover them all)."""
+    for line, char in drawn:
+        if char not in characters and char not in UNDRAWN:
+            characters[char] = (rel, line)
+
+
+def load_yaml(model: type[M], root: Path, name: str) -> tuple[M, Lines]:
+    """Read, parse and validate the YAML file `name` of the folder `root` as a `model`;
+    also return the line of every key, for later messages to point at."""
+    value, lines, _ = _load_yaml(model, root, name)
+    return value, lines
+
+
+def _load_yaml(model: type[M], root: Path, name: str) -> tuple[M, Lines, str]:
+    path = inside(root, name, root / name, 1)
+    text = _read_text(path, root)
+    data, lines = read_yaml(text, _rel(path, root))
+    value = _validate(model, data, lines, path, root)
+    _check_markup(data, lines, _rel(path, root))
+    return value, lines, text
+
+
+def _load_part(path: Path, root: Path, number: int, listed_in: Path, listed_at: int,
+               characters: dict[str, tuple[str, int]]) -> tuple[Part, int]:
+    """The part in the text file `path`, and the line of its `id`."""
+    rel = _rel(path, root)
+    if not path.is_file():
+        state = "is not a file" if path.exists() else "does not exist"
+        raise SourceError(
+            "S-TEXT-MISSING", f"text file '{rel}' {state}",
+            "create the file, or correct its name in book.yaml's `text` list",
+            _rel(listed_in, root), listed_at,
+        )
+    text = _read_text(path, root)
+    if not text.strip():
+        raise SourceError(
+            "S-TEXT-EMPTY", "the text file is empty",
+            "add a YAML header between '---' lines and the part's text", rel, 1,
+        )
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise SourceError(
+            "S-NO-HEADER", "a text file must begin with a YAML header: a line '---'",
+            "start the file with '---', the header (id, kind, title, short_title), and '---'",
+            rel, 1,
+        )
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise SourceError(
+            "S-NO-HEADER", "the YAML header is not closed", "end the header with a line '---'",
+            rel, 1,
+        ) from None
+    header_text = "\n".join(lines[1:end])
+    data, keys = read_yaml(header_text, rel, first_line=2)
+    header = _validate(PartHeader, data, keys, path, root)
+    _check_markup(data, keys, rel)
+    body = "\n".join(lines[end + 1 :])
+    if not body.strip():
+        raise SourceError(
+            "S-TEXT-EMPTY", "the part has a header but no text",
+            "write the part's text, or an `::: editorial` note saying why it has none",
+            rel, end + 2,
+        )
+    parsed = parse_text(body, rel, end + 2, header.id)
+    _note(characters, rel, characters_of(header_text, 2))
+    _note(characters, rel, parsed.characters())
+    part = Part(header=header, body=body, body_line=end + 2, source=rel, number=number,
+                text=parsed)
+    return part, keys[("id",)]
+
+
+def _read_text(path: Path, root: Path) -> str:
+    rel = _rel(path, root)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(
+            "S-FILE-MISSING", f"'{rel}' does not exist", "create it (see README: Writing a book)",
+            rel,
+        ) from None
+    except OSError as error:
+        raise SourceError("S-FILE-UNREADABLE", f"cannot read '{rel}': {error.strerror}",
+                          "check the file's permissions", rel) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise SourceError("S-BOM", "the file begins with a byte-order mark",
+                          "save the file as UTF-8 without BOM", rel, 1)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SourceError("S-NOT-UTF8", f"byte {raw[error.start]:#04x} is not valid UTF-8",
+                          "save the file as UTF-8", rel, line) from None
+
+
+def _check_markup(data: Any, lines: Lines, rel: str, at: tuple[str | int, ...] = ()) -> None:
+    """Every string of the metadata may be set as Markdown inline text (a title, a line of
+    the title page): refuse there what the text refuses (images, links that lead nowhere)."""
+    if isinstance(data, str):
+        try:
+            check_inline(data)
+        except Refusal as refused:
+            raise SourceError(refused.code, refused.message, refused.fix, rel,
+                              _line_of(at, lines)) from None
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _check_markup(value, lines, rel, (*at, str(key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _check_markup(value, lines, rel, (*at, index))
+
+
+def _validate(model: type[M], data: Any, lines: Lines, path: Path, root: Path) -> M:
+    rel = _rel(path, root)
+    if not isinstance(data, dict):
+        raise SourceError("S-YAML", "expected a mapping of keys to values",
+                          "see README: Writing a book", rel, lines[()])
+    try:
+        return model.model_validate(data)
+    except ValidationError as errors:
+        # An unknown key first: a misspelt key is also reported as a missing one.
+        first = min(errors.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        loc = tuple(first["loc"])
+        line = _line_of(loc, lines)
+        key = ".".join(str(part) for part in loc) or "(top level)"
+        if first["type"] == "extra_forbidden":
+            known = _fields_at(model, loc[:-1], data)
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(known)}"
+            raise SourceError("S-UNKNOWN-KEY", f"unknown key '{key}'", fix, rel, line) from None
+        if first["type"] == "missing":
+            raise SourceError("S-MISSING-KEY", f"required key '{key}' is missing",
+                              f"add '{loc[-1]}:' (see README: Writing a book)", rel, line) from None
+        raise SourceError("S-BAD-VALUE", f"'{key}': {first['msg']}",
+                          "correct the value (see README: Writing a book)", rel, line) from None
+
+
+def _line_of(loc: tuple[str | int, ...], lines: Lines) -> int:
+    while loc not in lines and loc:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...], data: Any) -> list[str]:
+    """The keys allowed where an unknown key was found, for the 'did you mean' hint."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def inside(root: Path, name: str, listed_in: Path, line: int) -> Path:
+    """Resolve a path named in the source, refusing any that leaves the source folder,
+    also by a symbolic link (resolve() follows links)."""
+    try:
+        path = (root / name).resolve()
+        path.is_file()  # a name too long for the system fails here, not later
+    except (OSError, ValueError):
+        raise SourceError("S-BAD-VALUE", f"'{name[:80]}' cannot be a file name",
+                          "name a file of the book's folder", _rel(listed_in, root),
+                          line) from None
+    if not path.is_relative_to(root):
+        raise SourceError("S-OUTSIDE", f"'{name}' points outside the folder {root.name}/",
+                          f"keep every file inside {root.name}/ (a link out of it counts)",
+                          _rel(listed_in, root), line)
+    return path
+
+
+def _rel(path: Path, root: Path) -> str:
+    """`path` as messages name it: from the book's folder on (`minimal/text/01-first.md`).
+    Normalised but not resolved, so that a link is named as the source names it."""
+    try:
+        return str(Path(os.path.normpath(path)).relative_to(root.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,237 @@
+"""Markdown -> the parsed text of a part, with English typography, checked.
+
+markdown-it-py does the parsing, curly quotes and dashes; raw HTML is off, so any tag in
+a source is text, never markup. Two small rules are ours because no library does them:
+no-break spaces where English typesetting wants them, and an id for every block (the
+scheme is `ids.py`). What the format does not have is refused here, at loading, with a
+code and a line (README: Safety): '#' headings, images, and links to anything but a web
+page or an e-mail address. The HTML is made from the parsed tokens by `render/markup.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+from publish.errors import SourceError
+from publish.source import ids
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_NO_BREAK = [
+    (re.compile(r"(?<![\w.])([A-Z]\.) (?=[A-Z])"), "\\1\u00a0"),  # V. I. Lenin
+    (re.compile(rf"\b({_MONTHS}) (?=\d)"), "\\1\u00a0"),  # May 7
+    (re.compile(r"\b(No\.|Nos\.|p\.|pp\.|Mr\.|Mrs\.|Dr\.) (?=\S)"), "\\1\u00a0"),
+]
+
+
+def _no_break_spaces(state: StateCore) -> None:
+    for block in state.tokens:
+        for token in block.children or ():
+            if token.type == "text":
+                for pattern, replacement in _NO_BREAK:
+                    token.content = pattern.sub(replacement, token.content)
+
+
+_BLOCKS = {"paragraph_open", "heading_open", "list_item_open", "blockquote_open"}
+
+
+def _block_ids(state: StateCore) -> None:
+    """Give every block an id (`<part>-<n>`): the page map names where a printed page
+    begins by block and offset, and the EPUB puts its page-break markers there."""
+    prefix = state.env.get("id_prefix")
+    if not prefix:
+        return
+    number = 0
+    for token in state.tokens:
+        if token.type in _BLOCKS and not token.hidden:
+            number += 1
+            token.attrSet("id", ids.block(prefix, number))
+
+
+def _check_blocks(state: StateCore) -> None:
+    """Refuse what the format does not have ('#' headings, images, links that lead
+    nowhere in one of the editions); collect the headings (`##`, `###`) for the table
+    of contents."""
+    for at, token in enumerate(state.tokens):
+        if token.type == "heading_open" and token.tag == "h1":
+            line = (token.map[0] + 1) if token.map else 1
+            raise Refusal("S-HEADING-LEVEL", line, "a '#' heading in the text: the part's "
+                          "own heading (h1) comes from its header",
+                          "use '##' for a section and '###' for a subsection")
+        if token.type == "heading_open":
+            text = "".join(c.content for c in state.tokens[at + 1].children or ())
+            state.env.setdefault("headings", []).append(
+                Heading(int(token.tag[1]), str(token.attrGet("id") or ""), text))
+    for block in state.tokens:
+        # The line of an inline token: its block's first line plus the line breaks before it.
+        line = (block.map[0] + 1) if block.map else 1
+        for token in block.children or ():
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "image":
+                raise Refusal("S-IMAGE", line, "images are not supported in the text yet",
+                              "remove the image; describe it in words if it matters")
+            elif token.type == "link_open" and not _web_or_mail(str(token.attrGet("href"))):
+                target = str(token.attrGet("href"))[:80]
+                raise Refusal("S-LINK", line, f"a link to '{target}': a link may lead only to a "
+                              "web page (http:, https:) or an e-mail address (mailto:)",
+                              "link to a full web address, or remove the link")
+
+
+# What a link may point to. Anything else (a file of the book or of the machine, a
+# fragment, javascript:, data:) either runs script, leads nowhere in one of the two
+# editions (EPUBCheck rejects a link to a missing file or id) or would put a path of
+# the building machine into the PDF.
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+
+
+def _web_or_mail(href: str) -> bool:
+    try:
+        url = urlsplit(href)
+    except ValueError:
+        return False
+    if url.scheme in ("http", "https"):
+        return bool(_HOST.match(url.netloc))
+    return url.scheme == "mailto" and bool(url.path) and not url.netloc
+
+
+class Refusal(Exception):
+    """Something the format does not have, at `line` of the Markdown given."""
+
+    def __init__(self, code: str, line: int, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.code, self.line, self.message, self.fix = code, line, message, fix
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The one Markdown parser of the format (render/markup.py renders what it parses)."""
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
+    md.enable(["replacements", "smartquotes"])
+    md.options["quotes"] = "\u201c\u201d\u2018\u2019"
+    # Every link and image reaches `_check_blocks`, which refuses the ones the format does
+    # not allow with a message, where markdown-it would silently show them as text.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.use(container_plugin, "editorial")
+    md.core.ruler.push("no_break_spaces", _no_break_spaces)
+    md.core.ruler.push("block_ids", _block_ids)
+    md.core.ruler.push("check_blocks", _check_blocks)
+    return md
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2 or 3: a section or a subsection of a part
+    id: str
+    text: str  # with typography, without markup
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a part's text, as the tree of the parse: its kind (markdown-it's token
+    type: `paragraph`, `heading`, `bullet_list`, `list_item`, `blockquote`,
+    `container_editorial`, ...), its id, the line of its file where it begins, its text
+    (with typography, without markup) and the blocks inside it."""
+
+    kind: str
+    id: str | None
+    line: int
+    text: str = ""
+    children: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Text:
+    """A part's text, parsed and checked: markdown-it's tokens (which the renderer turns
+    into HTML), the same as a tree of blocks, and its headings."""
+
+    tokens: tuple[Token, ...]
+    blocks: tuple[Block, ...]
+    headings: tuple[Heading, ...]
+    first_line: int  # the line of the file where the text begins
+
+    def characters(self) -> Iterator[tuple[int, str]]:
+        """Every character the text draws, with the line of the file it is on."""
+        for block in self.tokens:
+            line = self.first_line + (block.map[0] if block.map else 0)
+            if block.type in ("code_block", "fence"):
+                for number, content in enumerate(block.content.split("\n"), line):
+                    yield from ((number, char) for char in content)
+            for token in block.children or ():
+                if token.type in ("softbreak", "hardbreak"):
+                    line += 1
+                elif token.type in ("text", "code_inline"):
+                    for number, content in enumerate(token.content.split("\n"), line):
+                        yield from ((number, char) for char in content)
+
+
+def _tree(tokens: list[Token], first_line: int) -> tuple[Block, ...]:
+    """The token stream as a tree of blocks (markdown-it's own `SyntaxTreeNode` keeps
+    tokens, not the format's ids and lines)."""
+    stack: list[tuple[Token | None, list[Block]]] = [(None, [])]
+    for token in tokens:
+        line = first_line + (token.map[0] if token.map else 0)
+        if token.nesting == 1:
+            stack.append((token, []))
+        elif token.nesting == -1:
+            opened, children = stack.pop()
+            assert opened is not None
+            text = "".join(b.text for b in children if b.kind == "inline")
+            kept = tuple(b for b in children if b.kind != "inline")
+            opened_line = first_line + (opened.map[0] if opened.map else 0)
+            stack[-1][1].append(Block(opened.type.removesuffix("_open"),
+                                      _id(opened), opened_line, text, kept))
+        elif token.type == "inline":
+            text = "".join(c.content for c in token.children or ()
+                           if c.type in ("text", "code_inline"))
+            stack[-1][1].append(Block("inline", None, line, text))
+        else:  # a block with no children: a code block, a rule
+            stack[-1][1].append(Block(token.type, _id(token), line, token.content))
+    return tuple(stack[0][1])
+
+
+def _id(token: Token) -> str | None:
+    value = token.attrGet("id")
+    return None if value is None else str(value)
+
+
+def parse_text(markdown_text: str, source: str, first_line: int, part_id: str) -> Text:
+    """A part's Markdown text, parsed: its blocks numbered `<part_id>-<n>`, its headings
+    collected; what the format refuses raises a SourceError naming `source` and the line."""
+    env: dict[str, Any] = {"id_prefix": part_id}
+    try:
+        tokens = markdown().parse(markdown_text, env)
+    except Refusal as refused:
+        raise SourceError(refused.code, refused.message, refused.fix, source,
+                          first_line + refused.line - 1) from None
+    return Text(tuple(tokens), _tree(tokens, first_line), tuple(env.get("headings", [])),
+                first_line)
+
+
+def check_inline(text: str) -> None:
+    """Raise Refusal if a line of metadata holds what the format does not have: what the
+    text refuses, and any link (a title is itself a link in the contents and the toc)."""
+    for token in markdown().parseInline(text):
+        if any(child.type == "link_open" for child in token.children or ()):
+            raise Refusal("S-LINK", 1, "a link in a title or a line of book.yaml or a header: "
+                          "links belong in the text", "write the address as plain text, or "
+                          "put the link into the text")
+
+
+def plain_text(text: str) -> str:
+    """One line of metadata (a title) with typography applied but no markup, for
+    attributes, navigation and records."""
+    tokens = markdown().parseInline(text)
+    return "".join(
+        child.content for token in tokens for child in (token.children or ())
+        if child.type in ("text", "code_inline")
+    )
