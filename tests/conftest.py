@@ -43,6 +43,7 @@ def examples(kind: str) -> int:
     profile = settings.get_current_profile_name()
     return EXAMPLES["long" if profile.startswith("long") else "ci"][kind]
 
+
 # pytest-xdist (`-n auto --dist loadfile`, pyproject.toml) hands each worker whole modules,
 # whose module fixtures are then made on one worker only, in this order: the slowest first,
 # so that no long one is left for last while the other worker idles. (Its `loadgroup`, which
