@@ -3,9 +3,10 @@
 #
 #   tools/system-deps.sh [--need build|test] [--install | --auto]
 #
-#   --need build   only what building the book needs: Pango (WeasyPrint) and libharfbuzz-subset
+#   --need build   only what building the book needs: Pango (WeasyPrint), libharfbuzz-subset
+#                  and qpdf (every build preflights its print files with qpdf --check)
 #   --need test    everything (the default): also Java (EPUBCheck), chromium, Node.js + npm
-#                  (DAISY Ace), qpdf and poppler-utils (the PDF checks)
+#                  (DAISY Ace) and poppler-utils (the PDF checks)
 #   --install      install what is missing with apt-get, as root or through sudo (which may ask
 #                  for a password)
 #   --auto         what `make` uses: install what is missing with apt-get when that needs no
@@ -69,6 +70,9 @@ check "Pango (libpango-1.0, libpangoft2-1.0)" "libpango-1.0-0 libpangoft2-1.0-0"
 check "libharfbuzz-subset" "libharfbuzz-subset0" \
     "WeasyPrint subsets the embedded fonts with it (else a slower fallback, with warnings)" \
     "has_library libharfbuzz-subset"
+check "qpdf" "qpdf" \
+    "every build preflights its print files, their structure with qpdf --check" \
+    "has_command qpdf"
 if [ "$need" = test ]; then
     check "java" "default-jre-headless" \
         "EPUBCheck (the EPUB validator) runs on Java" \
@@ -82,9 +86,6 @@ if [ "$need" = test ]; then
     check "npm" "npm" \
         "DAISY Ace is installed with npm into tools/ace (npm ci --ignore-scripts)" \
         "has_command npm"
-    check "qpdf" "qpdf" \
-        "the PDF's structure is checked with qpdf --check" \
-        "has_command qpdf"
     check "poppler-utils (pdftoppm, pdftotext, pdffonts)" "poppler-utils" \
         "the PDF checks render pages, extract text and list embedded fonts with them" \
         "has_command pdftoppm && has_command pdftotext && has_command pdffonts"
