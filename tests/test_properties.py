@@ -95,7 +95,7 @@ def errors_of(findings: list[Finding]) -> list[str]:
 
 
 def test_accepted_sources_build_valid_editions(tmp_path: Path) -> None:
-    """Full builds: 5 a run in the `ci` profile, 60 in `long` (tests/conftest.py).
+    """Full builds: 4 a run in the `ci` profile, 60 in `long` (tests/conftest.py).
     EPUBCheck runs beside the next build, and its findings are asserted at the end: a
     failure names the kept source, not a shrunk one. This is the slow test of the file
     (~6 s a build on 2 cores): each build spends seconds cutting the fonts for the EPUB,
