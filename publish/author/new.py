@@ -27,8 +27,8 @@ def new_book(folder: Path) -> list[Path]:
     return the files written."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError("U-NOT-EMPTY", f"'{folder}' already exists and is not an empty "
-                           "folder", "choose a folder that does not exist yet, or empty this one",
-                           path=str(folder))
+                         "folder", "choose a folder that does not exist yet, or empty this one",
+                         path=str(folder))
     slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
     if not slug or not slug[0].isalnum():
         slug = "my-book"

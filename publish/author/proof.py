@@ -71,8 +71,8 @@ def chosen_sheets(spec: str, pages: list[dict[str, object]]) -> list[Sheet]:
         unknown = [label for label in wanted if label not in labels]
         if not wanted or unknown:
             raise UsageError("U-PAGE", f"no page is labelled {', '.join(unknown) or '(none)'}",
-                               f"name printed pages by their labels: {', '.join(labels[:6])}"
-                               f"... (`4+5` for a spread)")
+                             f"name printed pages by their labels: {', '.join(labels[:6])}"
+                             f"... (`4+5` for a spread)")
         about = f"page{'s' if len(wanted) > 1 else ''} {'–'.join(wanted)}"
         sheets.append(Sheet(wanted, f"{about}, {opens[item]}" if item in opens else about))
     return sheets

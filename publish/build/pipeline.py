@@ -67,7 +67,7 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     unknown = [f for f in formats if f not in ORDER]
     if unknown:
         raise UsageError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
-                           f"choose from {', '.join(ORDER)}")
+                         f"choose from {', '.join(ORDER)}")
     asked = set(formats)
     writers = plan(asked)
     epoch = source_date_epoch(source)
@@ -174,8 +174,8 @@ def source_date_epoch(source: Path) -> int:
             return int(value)
         except ValueError:
             raise UsageError("U-EPOCH", f"SOURCE_DATE_EPOCH is not a number: {value!r}",
-                               "set it to seconds since 1970, e.g. $(git log -1 --format=%ct)",
-                               ) from None
+                             "set it to seconds since 1970, e.g. $(git log -1 --format=%ct)",
+                             ) from None
     # lstat: a link's own time, not that of a file it may point to outside the source.
     times = [p.lstat().st_mtime for p in source.rglob("*") if p.is_file() or p.is_symlink()]
     return int(max(times, default=0))
