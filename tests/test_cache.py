@@ -213,3 +213,45 @@ def test_a_stored_file_cut_short_is_made_again(minimal: Path, tmp_path: Path) ->
         stored.write_bytes(stored.read_bytes()[:100])
     assert {"build", "pdf", "cover"}.isdisjoint(build(minimal, dist).reused)
     assert files(dist) == fresh(minimal, tmp_path / "plain")
+
+
+def test_a_link_planted_in_the_cache_is_never_followed(minimal: Path, tmp_path: Path) -> None:
+    """A stage's folder of the cache made a link to a folder elsewhere (possible wherever
+    the output lies inside a source that others send): the build neither prunes nor
+    reads nor writes through it, and the folders it leads to stay as they were."""
+    victim = tmp_path / "victim"
+    for number in range(8):
+        (victim / f"folder-{number}").mkdir(parents=True)
+        (victim / f"folder-{number}" / "keep.txt").write_text("mine", encoding="utf-8")
+    dist = tmp_path / "dist"
+    cache = cache_folder(dist)
+    cache.mkdir()
+    for stage in ("onix", "marc", "layout", "pdf", "cover", "epub", "build", "preflight"):
+        (cache / stage).symlink_to(victim, target_is_directory=True)
+    build(minimal, dist)
+    build(minimal, dist)
+    assert sorted(p.name for p in victim.iterdir()) == [f"folder-{n}" for n in range(8)]
+    assert all((victim / f"folder-{n}" / "keep.txt").read_text(encoding="utf-8") == "mine"
+               for n in range(8))
+    assert files(dist) == fresh(minimal, tmp_path / "plain")
+
+
+def test_a_cache_entry_naming_a_file_outside_is_not_published(minimal: Path,
+                                                              tmp_path: Path) -> None:
+    """An entry shipped with a source whose files are named `../planted.txt`: the build
+    writes nothing outside its output, and makes its editions afresh."""
+    import hashlib
+
+    dist = tmp_path / "out" / "dist"
+    build(minimal, dist)
+    planted = b"an edition that was never built"
+    for facts in (cache_folder(dist) / "build").glob("*/facts.json"):
+        stored = json.loads(facts.read_text(encoding="utf-8"))
+        (facts.parent / "planted.txt").write_bytes(planted)
+        stored["files"]["../planted.txt"] = hashlib.sha256(planted).hexdigest()
+        facts.write_text(json.dumps(stored), encoding="utf-8")
+    built = build(minimal, dist)
+    assert "build" not in built.reused
+    assert not (tmp_path / "out" / "planted.txt").exists()
+    assert not (dist.parent / "planted.txt").exists()
+    assert files(dist) == fresh(minimal, tmp_path / "plain")

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterable
@@ -29,6 +30,8 @@ from pydantic import TypeAdapter, ValidationError
 from publish.resources import PACKAGE
 from publish.stage import F, Facts, Output
 
+# The name of a file a stage makes: no folder, no hidden name (`seven-letters.pdf`).
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 KEEP = 4  # entries kept per stage: enough to undo an edit, or switch profile, and back
 
 
@@ -97,15 +100,33 @@ class Cache:
         self.folder = folder
         self.reused: list[str] = []  # the stages this build did not run
 
-    def get(self, stage: str, key: str, kind: type[F]) -> Output[F] | None:
-        """The files and facts (of type `kind`) a stage made under `key`."""
+    def _own(self, *parts: str) -> Path | None:
+        """The cache's folder `parts` (a stage, an entry, its files), where every step from
+        the cache's root is a folder of its own and not a symbolic link: the cache is never
+        read, written or pruned through a link (one planted in it could lead anywhere)."""
         if self.folder is None:
             return None
-        entry = self.folder / stage / key
+        path = self.folder
+        for part in ("", *parts):
+            path = path / part if part else path
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                return None
+        return path
+
+    def get(self, stage: str, key: str, kind: type[F]) -> Output[F] | None:
+        """The files and facts (of type `kind`) a stage made under `key`."""
+        entry = self._own(stage, key)
+        stored_files = self._own(stage, key, "files")
+        if entry is None or stored_files is None:
+            return None
         try:
             stored = json.loads((entry / "facts.json").read_bytes())
             facts = _adapter(kind).validate_python(stored["facts"])
-            files = {name: (entry / "files" / name).read_bytes() for name in stored["files"]}
+            names = list(stored["files"])
+            if not all(isinstance(n, str) and _PLAIN_NAME.match(n) for n in names) or any(
+                    (stored_files / n).is_symlink() for n in names):
+                return None  # a name no stage writes: `a/../../x` would lead out of dist/
+            files = {name: (stored_files / name).read_bytes() for name in names}
             if any(hashlib.sha256(data).hexdigest() != stored["files"][name]
                    for name, data in files.items()):
                 return None  # cut short (a machine that stopped before writing it out)
@@ -121,9 +142,9 @@ class Cache:
     def put(self, stage: str, key: str, output: Output[Facts]) -> None:
         """Keep what a stage made. A cache that cannot be written is no cache: the build
         goes on without it."""
-        if self.folder is None:
+        folder = self._own(stage)
+        if folder is None:
             return
-        folder = self.folder / stage
         temporary = folder / f".{key}.{os.getpid()}.tmp"
         try:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -135,6 +156,8 @@ class Cache:
                       "facts": _adapter(type(output.facts)).dump_python(
                           output.facts, mode="json")}
             (temporary / "facts.json").write_text(json.dumps(stored), encoding="utf-8")
+            if (folder / key).is_symlink():
+                (folder / key).unlink()  # removed, never followed
             shutil.rmtree(folder / key, ignore_errors=True)
             os.replace(temporary, folder / key)
             self._prune(folder)
@@ -146,6 +169,9 @@ class Cache:
         """Keep the KEEP newest entries, and no temporary folder: the build holds the lock
         of its output folder, whose cache this is, so one left here was left by a build
         that was killed."""
+        # Entries are this cache's own folders; a link found here is removed, never followed.
+        for link in [p for p in folder.iterdir() if p.is_symlink()]:
+            link.unlink()
         entries = sorted((p for p in folder.iterdir() if not p.name.startswith(".")),
                          key=lambda p: p.stat().st_mtime, reverse=True)
         left = [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(
