@@ -191,9 +191,7 @@ def _tree(tokens: list[Token], first_line: int) -> tuple[Block, ...]:
             stack[-1][1].append(Block(opened.type.removesuffix("_open"),
                                       _id(opened), opened_line, text, kept))
         elif token.type == "inline":
-            text = "".join(c.content for c in token.children or ()
-                           if c.type in ("text", "code_inline"))
-            stack[-1][1].append(Block("inline", None, line, text))
+            stack[-1][1].append(Block("inline", None, line, _plain([token])))
         else:  # a block with no children: a code block, a rule
             stack[-1][1].append(Block(token.type, _id(token), line, token.content))
     return tuple(stack[0][1])
@@ -230,8 +228,10 @@ def check_inline(text: str) -> None:
 def plain_text(text: str) -> str:
     """One line of metadata (a title) with typography applied but no markup, for
     attributes, navigation and records."""
-    tokens = markdown().parseInline(text)
-    return "".join(
-        child.content for token in tokens for child in (token.children or ())
-        if child.type in ("text", "code_inline")
-    )
+    return _plain(markdown().parseInline(text))
+
+
+def _plain(inline: list[Token]) -> str:
+    """The text of inline tokens without their markup."""
+    return "".join(child.content for token in inline for child in (token.children or ())
+                   if child.type in ("text", "code_inline"))
