@@ -28,7 +28,13 @@ from publish.author.new import new_book
 from publish.author.proof import proof
 from publish.author.watch import Outcome, watch
 from publish.build.pipeline import ORDER, build
-from publish.errors import WRONG_USAGE, PublishError, UsageError
+from publish.errors import (
+    INTERRUPTED,
+    INTERRUPTED_MESSAGE,
+    WRONG_USAGE,
+    PublishError,
+    UsageError,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build a book's EPUB, print PDF and catalogue records from one source.")
@@ -37,22 +43,21 @@ out_console = Console()
 
 
 def _folder(value: str | Path) -> Path:
-    """A folder named on the command line (SOURCE, OUT, new's FOLDER), refused at once,
-    with exit status 2, when it cannot be one: empty (Path("") is the current folder),
-    too long for the file system (OUT's cache beside it too), a file, or inside a file."""
+    """A folder named on the command line to be read (SOURCE) or made (new's FOLDER),
+    refused at once, with exit status 2, when it cannot be one: empty (Path("") is the
+    current folder), too long for the file system, a file, or inside a file."""
     text = str(value)
     if not text:
         raise typer.BadParameter("an empty path names no folder")
     path = Path(text)
-    for probe in (path, path.parent / f".{path.name}.cache"):
-        try:
-            probe.stat()
-        except OSError as error:
-            if error.errno == errno.ENAMETOOLONG:
-                raise typer.BadParameter(f"the path is too long ({len(text):,} characters)"
-                                         ) from None
-            if error.errno == errno.ENOTDIR:
-                raise typer.BadParameter("it lies inside a file, not a folder") from None
+    try:
+        path.stat()
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            raise typer.BadParameter(f"the path is too long ({len(text):,} characters)"
+                                     ) from None
+        if error.errno == errno.ENOTDIR:
+            raise typer.BadParameter("it lies inside a file, not a folder") from None
     if path.is_file():
         raise typer.BadParameter("it names a file, not a folder")
     return path
@@ -60,8 +65,16 @@ def _folder(value: str | Path) -> Path:
 
 Source = Annotated[Path, typer.Argument(help="The book's folder (holding book.yaml)",
                                         parser=_folder, metavar="SOURCE")]
+def _out_folder(value: str | Path) -> Path:
+    """OUT: any path but an empty one. What the machine makes of it (a file in the way,
+    no permission, a name too long) the build reports with its `E-` code (exit 1)."""
+    if not str(value):
+        raise typer.BadParameter("an empty path names no folder")
+    return Path(value)
+
+
 Out = Annotated[Path, typer.Option("-o", "--out", help="Where the built files are (or go)",
-                                   parser=_folder)]
+                                   parser=_out_folder)]
 
 
 @app.callback()
@@ -73,7 +86,7 @@ def main() -> None:
 def build_command(
     source: Source = Path("source"),
     out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files",
-                                      parser=_folder)] = Path("dist"),
+                                      parser=_out_folder)] = Path("dist"),
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: " + ",".join(
         ORDER))] = ",".join(ORDER),
     profile: Annotated[str, typer.Option(help="pod (no marks) or press (bleed and crop marks)"
@@ -103,7 +116,7 @@ def build_command(
 def catalog_command(
     source: Source = Path("source"),
     out: Annotated[Path, typer.Option("-o", "--out", help="Where to write the files",
-                                      parser=_folder)] = Path("dist"),
+                                      parser=_out_folder)] = Path("dist"),
 ) -> None:
     """Write the catalogue records (MARC 21 and ONIX 3.0) of the book in SOURCE into OUT.
 
@@ -117,21 +130,27 @@ def check_command(
     source: Source = Path("source"),
     out: Out = Path("dist"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
+    profile: Annotated[str, typer.Option(help="Build and check pod or press files")] = "pod",
 ) -> None:
     """Run every check on both editions of SOURCE and on its records.
 
     The checks: EPUBCheck, DAISY Ace, the print preflight of the
     interior and the cover, glyphs, navigation, pagination and the
-    catalogue records. OUT is built first unless it is fresh (every file
-    newer than the source, fonts, styles and publish itself). Exit
-    status 1 if any check finds an error; warnings do not fail."""
+    catalogue records. SOURCE is built into OUT first (an unchanged book
+    comes from the build cache), and only the files that build wrote are
+    checked. Exit status 1 if any check finds an error; warnings do not
+    fail."""
+    if profile not in ("pod", "press"):
+        raise typer.BadParameter("choose pod or press", param_hint="--profile")
     with _reporting():
         with _spinner("Checking") as say:
-            report = check(source, out, progress=say)
+            report = check(source, out, progress=say,
+                           profile=profile)  # type: ignore[arg-type]
         if as_json:
             print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
         else:
-            err.print(Text(f"{'built' if report.built else 'checked the fresh files in'} {out}"))
+            cached = " (unchanged: from the cache)" if "build" in report.reused else ""
+            err.print(Text(f"built {out}{cached}"))
             table = Table("check", "result", "count", "first message", expand=False)
             colour = {"pass": "green", "warning": "yellow", "error": "red"}
             for result in report.results:
@@ -150,17 +169,23 @@ def proof_command(
     pages: Annotated[str | None, typer.Option(
         "--pages", help="Printed page labels, comma-separated; `4+5` for a spread "
         "(default: title page, imprint, contents, first spread of text)")] = None,
+    profile: Annotated[str, typer.Option(help="Build and picture pod or press files")] = "pod",
 ) -> None:
     """Picture chosen pages: the PDF's page beside the same place in the EPUB.
 
     One PNG contact sheet per page (or spread) under OUT/proof/; the
-    EPUB is rendered by headless chromium with its own CSS and fonts.
-    OUT is built first unless it is fresh."""
+    EPUB is rendered by headless chromium with its own CSS and fonts,
+    with scripts off and no network. SOURCE is built into OUT first (an
+    unchanged book comes from the build cache), and only the files that
+    build wrote are pictured."""
     if pages is not None and not pages.replace(",", "").replace("+", "").strip():
         raise typer.BadParameter("name at least one page", param_hint="--pages")
+    if profile not in ("pod", "press"):
+        raise typer.BadParameter("choose pod or press", param_hint="--profile")
     with _reporting():
         with _spinner("Proofing") as say:
-            written = proof(source, out, pages, progress=say)
+            written = proof(source, out, pages, progress=say,
+                            profile=profile)  # type: ignore[arg-type]
         for path in written:
             err.print(Text.assemble(("wrote ", "green"), str(path)))
 
@@ -227,6 +252,9 @@ def _reporting() -> Iterator[None]:
         yield
     except PublishError as error:
         _stop(error)
+    except KeyboardInterrupt:
+        err.print(Text(INTERRUPTED_MESSAGE))
+        raise typer.Exit(INTERRUPTED) from None
     except Exception as error:
         if os.environ.get("PUBLISH_DEBUG"):
             raise

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 FAILED = 1  # the exit status of a command stopped by an error or a failing check
 WRONG_USAGE = 2  # the exit status of a command called wrongly (the command line, its setting)
+INTERRUPTED = 130  # stopped by Ctrl-C: 128 + SIGINT, as a shell reports it
+INTERRUPTED_MESSAGE = "publish: interrupted (Ctrl-C); the last good files are as they were"
 
 GROUPS: dict[str, str] = {
     "S": "the book's source",
@@ -144,6 +146,23 @@ CODES: dict[str, Code] = {
     "E-OUT-ACE": Code("DAISY Ace ran but gave no result (or had no EPUB to check)", _BY_HAND),
     "E-OUT-ACE-TIMEOUT": Code("DAISY Ace did not finish in time and was stopped", _BY_HAND),
     "E-OUT-PROOF": Code("chromium ran but made no screenshot for `publish proof`", _BY_HAND),
+    "E-OUT-DENIED": Code("the output folder (or its cache, or a file in it) cannot be "
+                         "written: no permission, or a read-only file system",
+                         "choose a folder you can write with `-o`, or change its permissions"),
+    "E-OUT-NOT-FOLDER": Code("the output folder, or a name the build writes in it, is a file "
+                             "(or a folder where a file goes)",
+                             "remove what is in the way, or choose another folder with `-o`"),
+    "E-OUT-NO-PARENT": Code("the folder that should hold the output folder does not exist",
+                            "create it (`mkdir -p`), or choose another folder with `-o`"),
+    "E-DISK-FULL": Code("the disk (or the user's quota) is full", "free some space, then "
+                        "build again: the last good files are as they were"),
+    "E-NAME-TOO-LONG": Code("a path the build writes is too long for the file system",
+                            "choose a shorter folder with `-o`, or a shorter `slug`"),
+    "E-OUT-WRITE": Code("the system refused to write a file of the build for another reason "
+                        "(the message names it)", "correct what the message names"),
+    "E-DATE": Code("the build's date (`SOURCE_DATE_EPOCH`, or the newest source file's "
+                   "time) lies outside 1970-2107, which the EPUB's zip cannot hold",
+                   "set `SOURCE_DATE_EPOCH` to a date in range, or `touch` the file named"),
     "E-INTERNAL": Code("a bug in publish",
                        "run again with `PUBLISH_DEBUG=1` and report the traceback"),
     # U-: usage. Exit status 2, but U-BUSY: the command was right, and succeeds once the
@@ -152,6 +171,9 @@ CODES: dict[str, Code] = {
                        "choose from the formats the message lists"),
     "U-EPOCH": _usage("`SOURCE_DATE_EPOCH` is not a whole number of seconds",
                       "set it to seconds since 1970, or unset it"),
+    "U-OUT-SOURCE": _usage("the output folder is the book's folder, holds it, or lies among "
+                           "its text files (an edition would be written among the sources)",
+                           "build into a folder of its own, e.g. `-o dist`"),
     "U-NOT-EMPTY": _usage("`publish new` into a folder that exists and is not empty",
                           "name a new folder"),
     "U-PAGE": _usage("`publish proof --pages` names a page the book has not",

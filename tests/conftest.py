@@ -49,8 +49,9 @@ def examples(kind: str) -> int:
 # so that no long one is left for last while the other worker idles. (Its `loadgroup`, which
 # could put test_epub.py with test_author_loop.py, groups nothing on pytest 9.2: xdist
 # issue 1386.)
-SLOWEST_FIRST = ["test_properties", "test_author_loop", "test_pagination", "test_validator_runners",
-                 "test_cache", "test_wheel", "test_atomic_outputs", "test_hostile_sources"]
+SLOWEST_FIRST = ["test_properties", "test_author_loop", "test_planted", "test_pagination",
+                 "test_validator_runners", "test_cache", "test_kill", "test_wheel",
+                 "test_atomic_outputs", "test_hostile_sources", "test_words_kept"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

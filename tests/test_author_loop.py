@@ -1,9 +1,9 @@
 """The author's loop (issue 9): `publish check`, `proof`, `watch` and `new`, each driven as
 a user drives it, by running `python -m publish ...` and reading what it prints and writes.
 
-The broken editions are made from a copy of the small sample book's files, whose times are
-then set ahead, so that `check` takes them as fresh and checks them instead of building
-them anew.
+`check` and `proof` build before they look (tests/test_own_files.py: a planted `dist/` is
+never read), so the checks are shown finding broken editions by running them on a copy of
+the small sample book's files, edited, through `check_editions`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import pikepdf
 import pytest
 from PIL import Image, ImageStat
 
+from publish.author.check import CHECKS, check_editions
+from publish.author.dist import Editions
 from publish.author.watch import Outcome, watch
 from publish.build.pipeline import build
 from publish.checks import verify
@@ -32,6 +34,7 @@ from publish.checks.readback import pdf_pages
 from publish.source.load import load_book
 
 from .conftest import EPOCH, PROJECT, ROOTS
+from .test_own_files import Listener, plant
 
 SLOW = 300  # seconds: EPUBCheck and Ace on a busy CI machine
 
@@ -52,18 +55,12 @@ def minimal_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def fresh_copy(dist: Path, target: Path) -> Path:
-    """A copy of `dist`, to be edited; `ahead` then makes it fresh."""
+def edited_copy(dist: Path, target: Path) -> Editions:
+    """A copy of the files of `dist` (the small sample book's), to be edited, as the
+    editions `check_editions` checks."""
     shutil.copytree(dist, target)
-    return ahead(target)
-
-
-def ahead(dist: Path) -> Path:
-    """Set the files' times an hour ahead: newer than any source, so `check` keeps them."""
-    later = time.time() + 3600
-    for path in dist.iterdir():
-        os.utime(path, (later, later))
-    return dist
+    return Editions(load_book(ROOTS / "minimal"),
+                    {path.name: path for path in target.iterdir() if path.is_file()})
 
 
 def rezip(epub: Path, edit: dict[str, bytes | None]) -> None:
@@ -88,52 +85,68 @@ def results(run: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object
 
 
 def test_check_passes_on_seven_letters(
-        seven_letters_check: subprocess.CompletedProcess[str]) -> None:
+        seven_letters_check: subprocess.CompletedProcess[str], seven_letters: Path) -> None:
     run = seven_letters_check  # `publish check source -o SESSION-DIST --json`, run once
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout)
-    assert report["ok"] is True and report["built"] is False  # the session's build was fresh
+    assert report["ok"] is True
+    # It checked the files its own build wrote (the session's build, reused from the cache).
+    assert sorted(report["files"]) == sorted(p.name for p in seven_letters.iterdir()
+                                             if p.is_file())
+    assert {Path(path).parent for path in report["files"].values()} == {seven_letters}
     rows = results(run)
     assert list(rows) == ["epubcheck", "ace", "preflight", "preflight-cover", "glyphs",
                           "navigation", "pages", "onix", "marcxml"]
     assert {name: row["result"] for name, row in rows.items()} == dict.fromkeys(rows, "pass")
 
 
-def test_check_fails_on_a_broken_epub_naming_epubcheck(minimal: Path, minimal_dist: Path,
-                                                       tmp_path: Path) -> None:
-    dist = fresh_copy(minimal_dist, tmp_path / "dist")
-    rezip(dist / "minimal.epub", {"EPUB/css/epub.css": None})  # listed in the manifest
-    run = publish("check", minimal, "-o", ahead(dist))
-    assert run.returncode == 1, run.stdout + run.stderr
-    rows = {line.split()[1]: line for line in run.stdout.splitlines()
-            if len(line.split()) > 3 and line.split()[1] in ("epubcheck", "preflight")}
-    assert "error" in rows["epubcheck"] and "RSC-001" in rows["epubcheck"], run.stdout
-    assert "pass" in rows["preflight"], run.stdout
+def test_check_checks_what_it_built_not_a_planted_dist(minimal: Path, minimal_dist: Path,
+                                                      tmp_path: Path) -> None:
+    """A planted dist/, newer than the source, whose EPUB is scripted (EPUBCheck: the
+    manifest does not say so) and reaches a port, and whose PDF paints in RGB (the
+    preflight): `check` builds, and checks the book the source builds, which passes."""
+    listener = Listener()
+    try:
+        plant(tmp_path / "dist", minimal_dist, listener.port)
+        run = publish("check", minimal, "-o", tmp_path / "dist")
+        listener.assert_untouched()
+    finally:
+        listener.close()
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"built {tmp_path / 'dist'}" in " ".join(run.stderr.split())
+    rows = {line.split()[1]: line.split()[3] for line in run.stdout.splitlines()
+            if len(line.split()) > 3 and line.split()[1] in CHECKS}
+    assert rows == dict.fromkeys(CHECKS, "pass"), run.stdout
 
 
-def test_check_fails_on_an_unembedded_font_naming_the_preflight(
-        minimal: Path, minimal_dist: Path, tmp_path: Path) -> None:
-    dist = fresh_copy(minimal_dist, tmp_path / "dist")
-    with pikepdf.open(dist / "minimal.pdf", allow_overwriting_input=True) as pdf:
+def test_check_names_the_check_that_finds_each_fault(minimal_dist: Path,
+                                                     tmp_path: Path) -> None:
+    """A style sheet of the manifest missing from the EPUB is EPUBCheck's (RSC-001), a font
+    not embedded in the PDF the preflight's; the other checks still pass."""
+    found = edited_copy(minimal_dist, tmp_path / "dist")
+    rezip(found.epub, {"EPUB/css/epub.css": None})  # listed in the manifest
+    with pikepdf.open(found.pdf, allow_overwriting_input=True) as pdf:
         for page in pdf.pages:
             for font in page.Resources.Font.as_dict().values():
                 descriptor = font.DescendantFonts[0].FontDescriptor
                 for key in ("/FontFile", "/FontFile2", "/FontFile3"):
                     if key in descriptor:
                         del descriptor[key]
-        pdf.save(dist / "minimal.pdf")
-    run = publish("check", minimal, "-o", ahead(dist), "--json")
-    assert run.returncode == 1, run.stderr
-    rows = results(run)
-    assert rows["preflight"]["result"] == "error"
-    findings = rows["preflight"]["findings"]
-    assert isinstance(findings, list)
-    assert "P-FONT-NOT-EMBEDDED" in {f["code"] for f in findings}
-    assert rows["epubcheck"]["result"] == "pass" and rows["pages"]["result"] == "pass"
+        pdf.save(found.pdf)
+    report = check_editions(found, tmp_path / "dist")
+    assert not report.ok
+    rows = {result.check: result for result in report.results}
+    assert rows["epubcheck"].result == "error"
+    assert "RSC-001" in {f.code for f in rows["epubcheck"].findings}
+    assert rows["preflight"].result == "error"
+    assert "P-FONT-NOT-EMBEDDED" in {f.code for f in rows["preflight"].findings}
+    assert {name: rows[name].result for name in ("preflight-cover", "navigation", "pages",
+                                                 "onix", "marcxml")} == dict.fromkeys(
+        ("preflight-cover", "navigation", "pages", "onix", "marcxml"), "pass")
 
 
-def test_check_builds_a_stale_dist_and_stops_on_a_source_error(minimal: Path,
-                                                              tmp_path: Path) -> None:
+def test_check_stops_on_a_source_error_and_writes_nothing(minimal: Path,
+                                                          tmp_path: Path) -> None:
     (minimal / "book.yaml").write_text("slug: [unclosed\n", encoding="utf-8")
     run = publish("check", minimal, "-o", tmp_path / "dist", timeout=60)
     assert run.returncode == 1
@@ -179,8 +192,8 @@ def not_blank(image: Image.Image) -> None:
         assert ImageStat.Stat(half).var[0] > 100
 
 
-def test_proof_writes_contact_sheets(minimal: Path, minimal_dist: Path, tmp_path: Path) -> None:
-    dist = fresh_copy(minimal_dist, tmp_path / "dist")
+def test_proof_writes_contact_sheets(minimal: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
     run = publish("proof", minimal, "-o", dist, timeout=120)
     assert run.returncode == 0, run.stderr
     sheets = sorted(p.name for p in (dist / "proof").iterdir())
@@ -197,9 +210,8 @@ def test_proof_writes_contact_sheets(minimal: Path, minimal_dist: Path, tmp_path
         not_blank(image)
 
 
-def test_proof_refuses_a_page_the_book_has_not(minimal: Path, minimal_dist: Path,
-                                               tmp_path: Path) -> None:
-    run = publish("proof", minimal, "-o", fresh_copy(minimal_dist, tmp_path / "dist"),
+def test_proof_refuses_a_page_the_book_has_not(minimal: Path, tmp_path: Path) -> None:
+    run = publish("proof", minimal, "-o", tmp_path / "dist",
                   "--pages", "iii,99", timeout=60)
     assert run.returncode == 2 and "U-PAGE" in run.stderr and "99" in run.stderr
 

@@ -4,11 +4,13 @@ the cache makes byte for byte the files a build without it makes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from publish.build.cache import signature_of
 from publish.build.pipeline import ORDER, build, cache_folder
 from publish.errors import PublishError
 
@@ -167,19 +169,6 @@ def test_an_epub_alone_lays_out_the_interior_but_writes_no_pdf(
     assert files(dist) == fresh(minimal, tmp_path / "plain")
 
 
-@pytest.mark.parametrize("where", ["the source itself", "the folder holding the source"])
-def test_an_edit_is_seen_when_the_output_holds_the_source(
-        minimal: Path, tmp_path: Path, where: str) -> None:
-    out = minimal if where == "the source itself" else minimal.parent
-    build(minimal, out)
-    edit(minimal / "text" / "01-first.md", "This is the first letter.",
-         "This is the other letter.")
-    built = build(minimal, out)
-    assert "build" not in built.reused
-    made = {name: (out / name).read_bytes() for name in built.files}
-    assert made == fresh(minimal, tmp_path / "plain")
-
-
 def test_a_copied_book_whose_link_now_leads_out_is_refused(tmp_path: Path) -> None:
     from .conftest import ROOTS
 
@@ -196,14 +185,27 @@ def test_a_copied_book_whose_link_now_leads_out_is_refused(tmp_path: Path) -> No
     assert refused.value.code == "S-OUTSIDE"
 
 
-def test_a_file_the_build_cannot_read_hashes_to_no_key(minimal: Path, tmp_path: Path) -> None:
-    from publish.build.cache import tree_digest
-
-    assert tree_digest(minimal) is not None
-    assert tree_digest(minimal / "no such folder") is not None  # nothing there, nothing read
+def test_files_beside_the_book_are_not_read(minimal: Path, tmp_path: Path) -> None:
+    """What lies in the book's folder but is not the book (a scan, a FIFO, a loop of
+    links) is not read: the build neither waits on it nor reads it whole to hash it."""
+    os.mkfifo(minimal / "scan.pdf")  # reading it would wait forever
     (minimal / "loop").symlink_to(minimal / "loop")
-    assert tree_digest(minimal) is not None  # a loop of links is hashed, not followed
-    build(minimal, tmp_path / "dist")  # and the build goes on
+    first = build(minimal, tmp_path / "dist")
+    again = build(minimal, tmp_path / "dist")
+    assert again.reused == ["build"]
+    assert files(tmp_path / "dist") == {n: p.read_bytes() for n, p in first.files.items()}
+
+
+def test_an_entry_not_signed_by_this_machine_is_a_miss(minimal: Path, tmp_path: Path) -> None:
+    """A cache shipped beside a source (made elsewhere, or written by hand to look like
+    one): its entries are not this machine's, so none of them is used."""
+    dist = tmp_path / "dist"
+    build(minimal, dist)
+    for signature in cache_folder(dist).rglob("signature"):
+        signature.write_text("0" * 64, encoding="ascii")
+    built = build(minimal, dist)
+    assert built.reused == []
+    assert files(dist) == fresh(minimal, tmp_path / "plain")
 
 
 def test_a_stored_file_cut_short_is_made_again(minimal: Path, tmp_path: Path) -> None:
@@ -243,6 +245,7 @@ def test_a_cache_entry_naming_a_file_outside_is_not_published(minimal: Path,
     import hashlib
 
     dist = tmp_path / "out" / "dist"
+    dist.parent.mkdir()
     build(minimal, dist)
     planted = b"an edition that was never built"
     for facts in (cache_folder(dist) / "build").glob("*/facts.json"):
@@ -250,6 +253,10 @@ def test_a_cache_entry_naming_a_file_outside_is_not_published(minimal: Path,
         (facts.parent / "planted.txt").write_bytes(planted)
         stored["files"]["../planted.txt"] = hashlib.sha256(planted).hexdigest()
         facts.write_text(json.dumps(stored), encoding="utf-8")
+        # Signed as this machine signs (an attacker cannot): only the file names stop it.
+        raw = facts.read_bytes()
+        (facts.parent / "signature").write_text(
+            signature_of("build", facts.parent.name, raw), encoding="ascii")
     built = build(minimal, dist)
     assert "build" not in built.reused
     assert not (tmp_path / "out" / "planted.txt").exists()

@@ -34,6 +34,7 @@ from publish.layout.interior import BLEED_MM
 from publish.resources import FONTS
 from publish.source.fonts import shipped_faces
 from publish.source.model import mm
+from publish.stage import Profile
 
 Level = Literal["error", "warning", "info"]
 # Each validator's own severity words, sorted into three levels. Ace's `moderate` is an
@@ -87,15 +88,18 @@ class Result:
 @dataclass
 class Report:
     folder: Path
-    built: bool  # the editions were built for this check (else dist/ was fresh)
     results: list[Result]
+    files: dict[str, Path] = field(default_factory=dict)  # those checked: the build's own
+    reused: list[str] = field(default_factory=list)  # the build's stages read from its cache
 
     @property
     def ok(self) -> bool:
         return not any(result.result == "error" for result in self.results)
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "folder": str(self.folder), "built": self.built,
+        return {"ok": self.ok, "folder": str(self.folder),
+                "files": {name: str(path) for name, path in self.files.items()},
+                "reused": self.reused,
                 "checks": [{"check": r.check, "about": CHECKS[r.check], "result": r.result,
                             "errors": r.count("error"), "warnings": r.count("warning"),
                             "findings": [{**asdict(f), "level": level(f)} for f in r.findings]}
@@ -103,11 +107,18 @@ class Report:
 
 
 def check(source: Path, out: Path, progress: Progress | None = None,
-          fonts: Path = FONTS) -> Report:
-    """Build the book in `source` into `out` unless `out` is fresh, then run every check.
-    Raises PublishError when the source has an error (nothing to check)."""
+          fonts: Path = FONTS, profile: Profile = "pod") -> Report:
+    """Build the book in `source` into `out`, then run every check on the files that
+    build wrote (`dist.py`). Raises PublishError when the source has an error (nothing to
+    check)."""
+    found = editions(source, out, progress, fonts, profile)
+    return check_editions(found, out, progress, fonts)
+
+
+def check_editions(found: Editions, folder: Path, progress: Progress | None = None,
+                   fonts: Path = FONTS) -> Report:
+    """Every check of the files `found` names (`folder`: where they are, for the report)."""
     say = progress or (lambda stage: None)
-    found = editions(source, out, progress, fonts)
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix="publish-check-") as work, \
             ThreadPoolExecutor(max_workers=2) as pool:
@@ -120,7 +131,8 @@ def check(source: Path, out: Path, progress: Progress | None = None,
             results[name] = _run(name, run)
         for name, future in outside.items():
             results[name] = _run(name, future.result)
-    return Report(out, found.built, [results[name] for name in CHECKS])
+    return Report(folder, [results[name] for name in CHECKS], dict(found.files),
+                  list(found.reused))
 
 
 def _own_checks(found: Editions, fonts: Path) -> dict[str, Callable[[], list[Finding]]]:

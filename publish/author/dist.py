@@ -1,37 +1,37 @@
-"""The built editions of a book in `dist/`, and whether they are fresh.
+"""The editions `publish check` and `publish proof` look at: the files a build made now.
 
-`publish check` and `publish proof` look at the files a build wrote. They build first
-unless `dist/` is fresh: every file a build writes is there and newer than every file
-the build reads (the book's folder, the fonts, the style sheets, and publish's own
-templates and code, which shape the output as much as the source does). Modification
-times, not contents: a build writes every file anew, so its files are newer than
-anything it read, and an edit saved after it makes them stale.
+They build every time (every format; profile `pod`, or `press` when asked): the build cache
+makes an unchanged book's build cheap, and what they read is then exactly the files that
+build wrote (`Built.files`), never a file that merely lies in the output folder. A `dist/`
+shipped with a book, or edited by hand, is neither checked nor opened in chromium: the build
+replaces its files before anything reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish.build.pipeline import ORDER, Progress, build
-from publish.resources import FONTS, PACKAGE, STYLES
+from publish.resources import FONTS
 from publish.source.load import load_book
 from publish.source.model import Book
-
-_SKIPPED = {"__pycache__", ".git", ".hypothesis", ".mypy_cache", ".pytest_cache"}
+from publish.stage import Profile
 
 
 @dataclass(frozen=True)
 class Editions:
-    """The files of one book in `folder`; `built` says whether this run built them."""
+    """The files one build of `book` wrote, by name (`minimal.pdf`: its path)."""
 
     book: Book
-    folder: Path
-    built: bool
+    files: Mapping[str, Path]
+    reused: list[str] = field(default_factory=list)  # the build's stages read from the cache
 
     def path(self, suffix: str) -> Path:
-        return self.folder / f"{self.book.meta.slug}{suffix}"
+        """The file of that name the build wrote (a full build writes every one: one
+        missing is a bug, a KeyError)."""
+        return self.files[f"{self.book.meta.slug}{suffix}"]
 
     @property
     def pdf(self) -> Path:
@@ -57,37 +57,10 @@ class Editions:
     def onix(self) -> Path:
         return self.path(".onix.xml")
 
-    def files(self) -> list[Path]:
-        """Every file a full build writes."""
-        return [self.pdf, self.page_map, self.cover, self.epub, self.marcxml,
-                self.path(".mrc"), self.onix]
-
-
-def inputs(source: Path, out: Path, fonts: Path = FONTS) -> Iterator[Path]:
-    """Every file a build reads (or may read), but none of `out` (it may lie in `source`)."""
-    out = out.resolve()
-    for folder in (source, fonts, STYLES, PACKAGE):
-        for path in folder.resolve().rglob("*"):
-            if _SKIPPED.intersection(path.parts) or path.is_relative_to(out):
-                continue
-            if path.is_file():
-                yield path
-
-
-def is_fresh(editions: Editions, source: Path, fonts: Path = FONTS) -> bool:
-    try:
-        oldest = min(path.stat().st_mtime for path in editions.files())
-    except (FileNotFoundError, ValueError):
-        return False
-    return all(path.stat().st_mtime < oldest for path in inputs(source, editions.folder, fonts))
-
 
 def editions(source: Path, out: Path, progress: Progress | None = None,
-             fonts: Path = FONTS) -> Editions:
-    """The editions in `out`, built now (every format, `pod`) unless they are fresh.
-    Raises what `build` raises when the source has an error."""
-    found = Editions(load_book(source), out, built=False)
-    if is_fresh(found, source, fonts):
-        return found
-    build(source, out, ORDER, "pod", progress=progress, fonts=fonts)
-    return Editions(found.book, out, built=True)
+             fonts: Path = FONTS, profile: Profile = "pod") -> Editions:
+    """Build the book in `source` into `out` (every format) and return the files that
+    build wrote. Raises what `build` raises when the source has an error."""
+    built = build(source, out, ORDER, profile, progress=progress, fonts=fonts)
+    return Editions(load_book(source), dict(built.files), list(built.reused))

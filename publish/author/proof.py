@@ -25,6 +25,7 @@ from publish.checks.readback import page_places
 from publish.errors import OutputError, UsageError
 from publish.resources import FONTS
 from publish.source.fonts import shipped_faces
+from publish.stage import Profile
 
 WIDTH = 540  # pixels of one page's width, in the PDF's image and in the EPUB's window
 PAPER, INK, GREY, SHADOW = "#ffffff", "#222222", "#6b6b6b", "#c9c5bc"
@@ -79,11 +80,11 @@ def chosen_sheets(spec: str, pages: list[dict[str, object]]) -> list[Sheet]:
 
 
 def proof(source: Path, out: Path, pages: str | None = None, progress: Progress | None = None,
-          fonts: Path = FONTS) -> list[Path]:
-    """Write the contact sheets of the book in `source` (built into `out` unless fresh)
-    into `out`/proof/; return their paths."""
+          fonts: Path = FONTS, profile: Profile = "pod") -> list[Path]:
+    """Build the book in `source` into `out`, then write the contact sheets of the files
+    that build wrote (`dist.py`) into `out`/proof/; return their paths."""
     say = progress or (lambda stage: None)
-    found = editions(source, out, progress, fonts)
+    found = editions(source, out, progress, fonts, profile)
     page_map = json.loads(found.page_map.read_text(encoding="utf-8"))["pages"]
     labels = [str(page["label"]) for page in page_map]
     sheets = chosen_sheets(pages, page_map) if pages else default_sheets(page_map)

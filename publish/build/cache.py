@@ -17,10 +17,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import shutil
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,24 +48,19 @@ def digest(*parts: object) -> str:
     return hashed.hexdigest()
 
 
-def tree_digest(folder: Path, skip: Iterable[Path] = ()) -> str | None:
-    """A hash of every file under `folder`, by relative path, leaving out the folders in
-    `skip` (a build's own output, should it lie inside its source); None when the folder
-    cannot be read whole (a file that cannot be read, a folder gone while it is read).
+def tree_digest(folder: Path) -> str | None:
+    """A hash of every file under `folder` (publish's own code, styles and fonts), by
+    relative path; None when the folder cannot be read whole (a file that cannot be
+    read, a folder gone while it is read).
 
     A link is hashed as where it resolves (inside `folder`, the file there is hashed in
-    its own right) and never read through: a link that leads out of the folder is hashed
-    as such, so a copied book whose link now leads out is not taken for the old one (the
-    loader refuses it)."""
+    its own right) and never read through."""
     hashed = hashlib.sha256()
     root = folder.resolve()
-    skipped = [path.resolve() for path in skip]
     try:
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
             if "__pycache__" in relative.parts:  # Python's own, rewritten as it likes
-                continue
-            if any((path.parent.resolve() / path.name).is_relative_to(s) for s in skipped):
                 continue
             name = relative.as_posix().encode()
             if path.is_symlink():
@@ -93,6 +91,72 @@ def libraries() -> str:
                          if entry.suffix in (".dist-info", ".egg-info")))
 
 
+KEY_BYTES = 32
+
+
+def key_file() -> Path:
+    """Where this user's cache key is kept: `$XDG_CACHE_HOME/publish/cache-key`."""
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "publish" / "cache-key"
+
+
+@functools.cache
+def machine_key() -> bytes:
+    """The key that signs this user's cache entries: random, made once and kept (readable
+    by this user only). Where it cannot be kept, a key for this process alone: the cache
+    then serves only this process (`publish watch`), and every entry it finds is a miss."""
+    path = key_file()
+    with contextlib.suppress(OSError):
+        return _read_key(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Written whole under a name of its own, then linked into place: two builds that
+        # start at once both end with the one key that won, never with half of one.
+        temporary = path.parent / f".cache-key.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                             0o600)
+        try:
+            with open(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(KEY_BYTES))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return _read_key(path)
+    except OSError:
+        return secrets.token_bytes(KEY_BYTES)
+
+
+def _read_key(path: Path) -> bytes:
+    key = _read(path, KEY_BYTES)
+    if len(key) != KEY_BYTES:
+        raise OSError(f"{path} is not a key")
+    return key
+
+
+FACTS_LIMIT = 1 << 28  # a stage's facts: the page map of a very long book is a few MB
+
+
+def _read(path: Path, limit: int | None = None) -> bytes:
+    """A file of the cache: a regular file (a FIFO planted here would hang the build), not
+    reached through a link, at most `limit` bytes."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path} is not a file")
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise OSError(f"{path} is too large")
+    return data
+
+
+def signature_of(stage: str, key: str, stored: bytes) -> str:
+    """What signs an entry: its stage, its key and its facts.json (which holds the hash of
+    each of its files), so no part of it can be swapped for another's."""
+    return hmac.new(machine_key(), b"\0".join((stage.encode(), key.encode(), stored)),
+                    hashlib.sha256).hexdigest()
+
+
 class Cache:
     """Stage outputs under `folder`; `Cache(None)` keeps nothing and finds nothing."""
 
@@ -120,13 +184,17 @@ class Cache:
         if entry is None or stored_files is None:
             return None
         try:
-            stored = json.loads((entry / "facts.json").read_bytes())
+            signature = _read(entry / "signature", 64).decode("ascii")
+            raw = _read(entry / "facts.json", FACTS_LIMIT)
+            if not hmac.compare_digest(signature, signature_of(stage, key, raw)):
+                return None  # not made by this machine's builds: never trusted
+            stored = json.loads(raw)
             facts = _adapter(kind).validate_python(stored["facts"])
             names = list(stored["files"])
             if not all(isinstance(n, str) and _PLAIN_NAME.match(n) for n in names) or any(
                     (stored_files / n).is_symlink() for n in names):
                 return None  # a name no stage writes: `a/../../x` would lead out of dist/
-            files = {name: (stored_files / name).read_bytes() for name in names}
+            files = {name: _read(stored_files / name) for name in names}
             if any(hashlib.sha256(data).hexdigest() != stored["files"][name]
                    for name, data in files.items()):
                 return None  # cut short (a machine that stopped before writing it out)
@@ -155,7 +223,9 @@ class Cache:
                                 for name, data in sorted(output.files.items())},
                       "facts": _adapter(type(output.facts)).dump_python(
                           output.facts, mode="json")}
-            (temporary / "facts.json").write_text(json.dumps(stored), encoding="utf-8")
+            raw = json.dumps(stored).encode()
+            (temporary / "facts.json").write_bytes(raw)
+            (temporary / "signature").write_text(signature_of(stage, key, raw), encoding="ascii")
             if (folder / key).is_symlink():
                 (folder / key).unlink()  # removed, never followed
             shutil.rmtree(folder / key, ignore_errors=True)

@@ -5,13 +5,15 @@ last good files as they were and two builds never interleave."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from publish.errors import PublishError
+from publish.errors import EnvironmentProblem, PublishError
 
 # What publish_files names its temporary files: `.<name>.<pid>.tmp`.
 _TEMPORARY = re.compile(r"^\..+\.[0-9]+\.tmp$")
@@ -23,7 +25,12 @@ def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
     Called under the lock, so a temporary file already there was left by a build that
     died (killed, or the machine stopped): it is removed first. Each one is created
     anew (`x`), never opened through a name that something else put there."""
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(exist_ok=True)
+    for name in files:
+        if (out / name).is_dir() and not (out / name).is_symlink():
+            # os.replace cannot put a file there: found now, before any file is renamed.
+            raise IsADirectoryError(errno.EISDIR, "a folder stands where the build writes a "
+                                    "file", str(out / name))
     for stale in out.iterdir():
         if _TEMPORARY.match(stale.name):
             stale.unlink(missing_ok=True)
@@ -37,9 +44,12 @@ def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for temp, final in temporary:
-            os.replace(temp, final)
-            written[final.name] = final
+        # The renames are the one moment a Ctrl-C would leave some new files beside some
+        # old ones: it waits until they are done.
+        with _uninterrupted():
+            for temp, final in temporary:
+                os.replace(temp, final)
+                written[final.name] = final
     finally:
         for temp, _ in temporary:
             temp.unlink(missing_ok=True)
@@ -48,9 +58,27 @@ def publish_files(out: Path, files: dict[str, bytes]) -> dict[str, Path]:
 
 
 @contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """SIGINT and SIGTERM held back (delivered when the block ends)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold a lock beside `out` (not in it, so a failed build adds nothing to it)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        raise EnvironmentProblem("E-OUT-NO-PARENT", f"the folder {out.parent} does not exist "
+                                 f"(or is not a folder), so {out.name}/ cannot be made in it",
+                                 f"create it (mkdir -p {out.parent}), or build elsewhere "
+                                 "with -o")
+    if out.exists() and not out.is_dir():
+        raise EnvironmentProblem("E-OUT-NOT-FOLDER", f"{out} is a file, not a folder",
+                                 "remove or rename it, or build elsewhere with -o")
     # O_NOFOLLOW: the lock file is never a link to some other file, which "w" would empty.
     descriptor = os.open(out.parent / f".{out.name}.lock",
                          os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
@@ -61,3 +89,29 @@ def locked(out: Path) -> Iterator[None]:
             raise PublishError("U-BUSY", f"another build is writing into {out}",
                                "wait for it to finish, or build into another folder") from None
         yield
+
+
+# What the system says, as what a user can do about it.
+_FAULTS = {
+    errno.EACCES: "E-OUT-DENIED", errno.EPERM: "E-OUT-DENIED", errno.EROFS: "E-OUT-DENIED",
+    errno.ENOTDIR: "E-OUT-NOT-FOLDER", errno.EEXIST: "E-OUT-NOT-FOLDER",
+    errno.EISDIR: "E-OUT-NOT-FOLDER", errno.ENOTEMPTY: "E-OUT-NOT-FOLDER",
+    errno.ENOSPC: "E-DISK-FULL", errno.EDQUOT: "E-DISK-FULL", errno.EFBIG: "E-DISK-FULL",
+    errno.ENAMETOOLONG: "E-NAME-TOO-LONG", errno.ENOENT: "E-OUT-NO-PARENT",
+}
+_FIXES = {
+    "E-OUT-DENIED": "choose a folder you can write with -o, or change its permissions",
+    "E-OUT-NOT-FOLDER": "remove what is in the way, or choose another folder with -o",
+    "E-DISK-FULL": "free some space and build again: the last good files are as they were",
+    "E-NAME-TOO-LONG": "choose a shorter folder with -o, or a shorter `slug` in book.yaml",
+    "E-OUT-NO-PARENT": "create the folder, or choose another one with -o",
+    "E-OUT-WRITE": "correct what the message names, then build again",
+}
+
+
+def environment_error(error: OSError) -> PublishError:
+    """An OSError of writing the build's files (the output folder, its lock, its cache or
+    a temporary file) as the fault of the machine it is, with its fix."""
+    code = _FAULTS.get(error.errno or 0, "E-OUT-WRITE")
+    where = f": {error.filename}" if error.filename else ""
+    return EnvironmentProblem(code, f"{error.strerror or error}{where}", _FIXES[code])

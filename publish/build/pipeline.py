@@ -14,19 +14,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publish.build.cache import Cache, common_key, digest, tree_digest
-from publish.build.output import locked, publish_files
+from publish.build.cache import Cache, common_key, digest
+from publish.build.output import environment_error, locked, publish_files
 from publish.checks.preflight import preflight
 from publish.editions.cover import CoverWriter
 from publish.editions.epub import EpubWriter
 from publish.editions.pdf import PdfWriter
-from publish.errors import OutputError, UsageError
+from publish.errors import EnvironmentProblem, OutputError, UsageError
 from publish.layout.interior import Interior, LayoutWriter
 from publish.records.marc import MarcWriter
 from publish.records.onix import OnixWriter
 from publish.resources import FONTS, STYLES
 from publish.source.fonts import check_coverage, shipped_faces
 from publish.source.load import load_book
+from publish.source.model import Book
 from publish.stage import Facts, Job, Output, Profile, Writer
 
 # The writers, in the order they run: the other editions read the interior's layout; the
@@ -70,35 +71,86 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
                          f"choose from {', '.join(ORDER)}")
     asked = set(formats)
     writers = plan(asked)
-    epoch = source_date_epoch(source)
-    with _epoch_set(epoch), locked(out):
-        store = Cache(cache_folder(out) if cache else None)
-        common = common_key([STYLES, fonts], epoch, profile)
-        # An unchanged source and settings: the files of the last such build, as they were.
-        tree = tree_digest(source, _outputs_in(source, out)) if cache else None
-        whole = digest(common, tree, sorted(asked)) if tree else None
-        found = store.get("build", whole, Summary) if whole else None
-        if found is not None:
-            say("Publishing")
-            return Built(publish_files(out, found.files), found.facts, store.reused)
-        say("Reading the source")
-        book = load_book(source)
-        faces = shipped_faces(fonts)
-        check_coverage(book, faces)
-        job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
-        files: dict[str, bytes] = {}  # to publish, in the order they were made
-        for writer in writers:
-            output = _run(writer, job, store, common, say)
-            if asked.intersection(writer.formats):
-                files.update(output.files)
-        say("Checking the print files")
-        preflight_all(job, store, common, set(files))
-        pages = [f.pages for f in job.facts() if isinstance(f, Interior)]
-        summary = Summary(pages[0] if pages else None)
-        if whole:
-            store.put("build", whole, Output(files, summary))
+    # The folder itself, whatever name it is given (a link to it): one lock, one cache.
+    named, out = out, _resolved(out)
+    _not_the_source(source, named, out)
+    say("Reading the source")
+    book = load_book(source)
+    _not_among_the_texts(book, out)
+    epoch = source_date_epoch(book)
+    try:
+        with locked(out), _epoch_set(epoch):
+            return _build(book, out, asked, writers, epoch, profile, say, fonts, cache)
+    except OSError as error:  # the machine's fault (a full disk), never the source's
+        raise environment_error(error) from None
+
+
+def _build(book: Book, out: Path, asked: set[str], writers: list[Writer], epoch: int,
+           profile: Profile, say: Progress, fonts: Path, cache: bool) -> Built:
+    store = Cache(cache_folder(out) if cache else None)
+    common = common_key([STYLES, fonts], epoch, profile)
+    # An unchanged book and settings: the files of the last such build, as they were. The
+    # book as loaded is all the build reads of its folder (no other file there is read,
+    # however large), so it is the key.
+    whole = digest(common, book.model_dump_json(), sorted(asked))
+    found = store.get("build", whole, Summary)
+    if found is not None:
         say("Publishing")
-        return Built(publish_files(out, files), summary, store.reused)
+        return Built(publish_files(out, found.files), found.facts, store.reused)
+    faces = shipped_faces(fonts)
+    check_coverage(book, faces)
+    job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
+    files: dict[str, bytes] = {}  # to publish, in the order they were made
+    for writer in writers:
+        output = _run(writer, job, store, common, say)
+        if asked.intersection(writer.formats):
+            files.update(output.files)
+    say("Checking the print files")
+    preflight_all(job, store, common, set(files))
+    pages = [f.pages for f in job.facts() if isinstance(f, Interior)]
+    summary = Summary(pages[0] if pages else None)
+    store.put("build", whole, Output(files, summary))
+    say("Publishing")
+    return Built(publish_files(out, files), summary, store.reused)
+
+
+def _resolved(out: Path) -> Path:
+    try:
+        return out.resolve()
+    except RuntimeError:  # Python 3.11's word for a loop of links
+        raise EnvironmentProblem("E-OUT-NOT-FOLDER", f"the output folder {out} is a loop of "
+                                 "symbolic links", "remove the links, or build elsewhere "
+                                 "with -o") from None
+
+
+def _not_the_source(source: Path, named: Path, out: Path) -> None:
+    """The output folder is a folder of its own: not the book's folder, nor one holding
+    it (the build would write its editions among the sources, and a later build would
+    read them as part of the book); and, named inside the book's folder, not a link that
+    leads out of it (a book sent with `dist -> /somewhere` would have the build write
+    there)."""
+    root = source.resolve()
+    if out == root or root.is_relative_to(out):
+        raise UsageError("U-OUT-SOURCE", f"the output folder {out} "
+                         f"{'is' if out == root else 'holds'} the book's folder {root}",
+                         "build into a folder of its own, e.g. -o dist")
+    lexical = Path(os.path.abspath(named))
+    if lexical.is_relative_to(os.path.abspath(source)) and not out.is_relative_to(root):
+        raise UsageError("U-OUT-SOURCE", f"the output folder {named} lies in the book's "
+                         f"folder but is a link that leads out of it (to {out})",
+                         "build into a folder of its own outside the book's, e.g. -o dist")
+
+
+def _not_among_the_texts(book: Book, out: Path) -> None:
+    """Nor a folder among the text files: one of the folders holding them (but the book's
+    own folder, where `dist/` may lie beside book.yaml)."""
+    root = Path(book.root)
+    texts = {(root / name).resolve().parent for name in book.meta.text} - {root}
+    inside = sorted(folder for folder in texts if out.is_relative_to(folder))
+    if inside:
+        raise UsageError("U-OUT-SOURCE", f"the output folder {out} lies among the book's text "
+                         f"files (in {inside[0]})", "build into a folder of its own, e.g. -o "
+                         "dist beside book.yaml")
 
 
 def plan(asked: set[str]) -> list[Writer]:
@@ -112,18 +164,6 @@ def plan(asked: set[str]) -> list[Writer]:
         chosen += more
     position = {w: i for i, w in enumerate((LayoutWriter, *WRITERS))}
     return [w() for w in sorted(set(chosen), key=position.__getitem__)]
-
-
-def _outputs_in(source: Path, out: Path) -> list[Path]:
-    """What the build itself writes inside the source, left out of the source's hash: the
-    output folder and its cache when they lie inside it. An output folder that is the
-    source, or holds it, is not left out (that would leave out the whole book): its
-    published files are then part of the hash, and an unchanged book is rebuilt from the
-    stages' cache instead."""
-    inside = [cache_folder(out), out.parent / f".{out.name}.lock"]
-    if out.resolve() != source.resolve() and out.resolve().is_relative_to(source.resolve()):
-        inside.append(out)
-    return inside
 
 
 def _run(writer: Writer, job: Job, store: Cache, common: str, say: Progress) -> Output[Facts]:
@@ -166,19 +206,36 @@ def preflight_all(job: Job, store: Cache, common: str, published: set[str]) -> N
             store.put("preflight", key, Output({}, Summary()))
 
 
-def source_date_epoch(source: Path) -> int:
-    """SOURCE_DATE_EPOCH if set, else the time of the newest file of the source."""
+# The dates a build can write: the EPUB's zip holds none before 1980 (it writes 1980 for
+# earlier ones) and none after 2107.
+LATEST = 4354819199  # 2107-12-31T23:59:59Z
+
+
+def source_date_epoch(book: Book) -> int:
+    """SOURCE_DATE_EPOCH if set, else the time of the newest file the book was read from."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is not None:
         try:
-            return int(value)
+            epoch = int(value)
         except ValueError:
             raise UsageError("U-EPOCH", f"SOURCE_DATE_EPOCH is not a number: {value!r}",
                              "set it to seconds since 1970, e.g. $(git log -1 --format=%ct)",
                              ) from None
-    # lstat: a link's own time, not that of a file it may point to outside the source.
-    times = [p.lstat().st_mtime for p in source.rglob("*") if p.is_file() or p.is_symlink()]
-    return int(max(times, default=0))
+        if not 0 <= epoch <= LATEST:
+            raise EnvironmentProblem("E-DATE", f"SOURCE_DATE_EPOCH={value} is outside "
+                                     "1970-2107, the dates an EPUB can hold",
+                                     "set it to a date in range, e.g. $(git log -1 "
+                                     "--format=%ct), or unset it")
+        return epoch
+    root = Path(book.root)
+    # lstat: a link's own time, not that of a file it may point to.
+    times = {name: (root / name).lstat().st_mtime for name in ["book.yaml", *book.meta.text]}
+    newest = max(times, key=times.__getitem__)
+    if not 0 <= times[newest] <= LATEST:
+        raise EnvironmentProblem("E-DATE", f"{root.name}/{newest} is dated outside 1970-2107 "
+                                 "(its modification time), the dates an EPUB can hold",
+                                 f"touch {root.name}/{newest}, or set SOURCE_DATE_EPOCH")
+    return int(times[newest])
 
 
 @contextlib.contextmanager

@@ -36,32 +36,21 @@ import shlex
 import shutil
 import signal
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from publish.checks import Finding
+from publish.checks.chromium import FLAGS, NO_NETWORK, find_chromium, short_tmpdir
 from publish.errors import EnvironmentProblem, OutputError
 
 VALIDATOR = "ace"
 ACE_VERSION = "1.4.6"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
-# The network is closed here: nothing may try to reach Google's services.
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--metrics-recording-only",
-)
+# chromium without the network (`chromium.py` says how that was measured): Ace runs the
+# book's scripts (its checks are scripts), so only the network is closed.
+CHROMIUM_FLAGS = (*FLAGS, *NO_NETWORK)
 _PACKAGE_SCRIPT = Path("bin", "ace-puppeteer.js")  # in the package @daisy/ace
 _ACE_SCRIPT = Path("node_modules", "@daisy", "ace") / _PACKAGE_SCRIPT
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -219,9 +208,9 @@ def run_ace(
     launcher.write_text(
         "#!/bin/sh\n"
         # chromium puts a socket in TMPDIR; a unix socket's path is at most 107 bytes.
-        f"TMPDIR={shlex.quote(_short_tmpdir())}\n"
+        f"TMPDIR={shlex.quote(short_tmpdir())}\n"
         "export TMPDIR\n"
-        f'exec {shlex.quote(chromium_path)} {" ".join(CHROMIUM_FLAGS)} "$@"\n',
+        f'exec {shlex.join([chromium_path, *CHROMIUM_FLAGS])} "$@"\n',
         encoding="utf-8",
     )
     launcher.chmod(0o755)
@@ -375,23 +364,6 @@ def _npx_environment(run_dir: Path) -> dict[str, str]:
         "npm_config_fund": "false",
         "npm_config_audit": "false",
     }
-
-
-def _short_tmpdir() -> str:
-    system = tempfile.gettempdir()
-    return system if len(system) <= 40 else "/tmp"
-
-
-def find_chromium() -> str | None:
-    """$PUBLISH_CHROMIUM, else chromium on PATH (Debian's package `chromium`)."""
-    configured = os.environ.get("PUBLISH_CHROMIUM")
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
