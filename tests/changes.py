@@ -9,9 +9,15 @@ becomes a symbolic link to `target`, absolute or relative to the folder it is in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import resource
 import shutil
+import signal
+import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +68,59 @@ def snapshot(folder: Path) -> dict[str, str]:
     """Every file under `folder` (dot files too) by its SHA-256."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def around(folder: Path) -> dict[str, str]:
+    """Everything under `folder` as it is (the tree around a build: the book, the output
+    folder, what lies beside them), without following a link or opening a FIFO."""
+    found: dict[str, str] = {}
+    for top, folders, names in os.walk(folder):  # links to folders are not followed
+        for name in folders + names:
+            path = Path(top) / name
+            mode = path.lstat().st_mode
+            key = str(path.relative_to(folder))
+            if stat.S_ISLNK(mode):
+                found[key] = f"link {os.readlink(path)}"
+            elif stat.S_ISREG(mode):
+                found[key] = (f"large {path.lstat().st_size}" if path.lstat().st_size > 1 << 24
+                              else hashlib.sha256(path.read_bytes()).hexdigest())
+            else:
+                found[key] = f"kind {stat.S_IFMT(mode)}"
+    return found
+
+
+class TooLong(Exception):
+    """A build that ran past its time."""
+
+
+MEMORY = 1 << 30  # address space a build of the small book may add: it needs < 300 MB
+SECONDS = 60  # a build of the small book, on a loaded machine, takes under 10 s
+
+
+@contextlib.contextmanager
+def bounded(memory: int = MEMORY, seconds: int = SECONDS) -> Iterator[None]:
+    """Run the block as under `prlimit`: at most `memory` bytes of address space more than
+    the process holds now (beyond it, allocations fail), and an alarm after `seconds` (a
+    build that waits on a FIFO, or runs away in a quadratic loop, fails the test instead
+    of hanging the suite)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    pages = int(Path("/proc/self/statm").read_text().split()[0])
+    limit = pages * resource.getpagesize() + memory
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    timed = threading.current_thread() is threading.main_thread()
+
+    def alarm(signum: int, frame: object) -> None:
+        raise TooLong(f"the build ran for more than {seconds} s")
+
+    before = signal.signal(signal.SIGALRM, alarm) if timed else None
+    if timed:
+        signal.alarm(seconds)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        if timed:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, before)

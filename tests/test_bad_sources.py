@@ -18,7 +18,7 @@ import publish.cli
 from publish.build.pipeline import build
 from publish.cli import app
 
-from .changes import apply, snapshot
+from .changes import TooLong, apply, around, bounded, snapshot
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "bad" / "cases.yaml").read_text(encoding="utf-8"))
@@ -38,9 +38,11 @@ def test_bad_source(case: dict[str, Any], minimal: Path, last_good: Path,
     fonts = apply(minimal, case)
     if fonts is not None:  # the command builds with the broken copy of the fonts folder
         monkeypatch.setattr(publish.cli, "build", functools.partial(build, fonts=fonts))
-    before = snapshot(last_good)
-    result = CliRunner().invoke(app, ["build", str(minimal), "-o", str(last_good)])
+    before, tree = snapshot(last_good), around(minimal.parent)
+    with bounded():
+        result = CliRunner().invoke(app, ["build", str(minimal), "-o", str(last_good)])
     message = result.output
+    assert not isinstance(result.exception, (TooLong, MemoryError)), result.exception
     assert result.exit_code == 1, message
     assert "Traceback" not in message
     assert f"{case['where']}: {case['code']}:" in message, message
@@ -48,6 +50,7 @@ def test_bad_source(case: dict[str, Any], minimal: Path, last_good: Path,
     assert "fix:" in message
     assert case.get("fix", "") in message
     assert snapshot(last_good) == before
+    assert around(minimal.parent) == tree  # nothing created, changed or removed anywhere
 
 
 def test_a_real_process_prints_no_traceback(minimal: Path, last_good: Path) -> None:

@@ -31,7 +31,7 @@ from publish.source.fonts import shipped_faces
 from publish.source.load import load_book
 from publish.stage import Job
 
-from .changes import apply, snapshot
+from .changes import TooLong, apply, around, bounded, snapshot
 from .conftest import EPOCH, ROOTS
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -91,13 +91,16 @@ def test_the_corpus_covers_the_issue() -> None:
 def test_refused(case: dict[str, Any], minimal: Path, last_good: Path,
                  listener: socket.socket) -> None:
     apply(minimal, filled(case, port_of(listener)))
-    before = snapshot(last_good)
-    result = CliRunner().invoke(app, ["build", str(minimal), "-o", str(last_good)])
+    before, tree = snapshot(last_good), around(minimal.parent)
+    with bounded():
+        result = CliRunner().invoke(app, ["build", str(minimal), "-o", str(last_good)])
+    assert not isinstance(result.exception, (TooLong, MemoryError)), result.exception
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert f"{case['where']}: {case['code']}:" in result.output, result.output
     assert len(re.findall(r"^error:", result.output, re.MULTILINE)) == 1
     assert snapshot(last_good) == before
+    assert around(minimal.parent) == tree  # nothing created, changed or removed anywhere
     nothing_connected(listener)
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import resource
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from .changes import around
 from .conftest import EPOCH, PROJECT, ROOTS
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -46,25 +46,10 @@ def publish(world: Path, out: str, *options: str) -> subprocess.CompletedProcess
 
 
 def tree(folder: Path, leave_out: list[Path]) -> dict[str, str]:
-    """Everything under `folder` as it is, without following a link or opening a FIFO:
-    a link by its target, a large file by its size (read whole, a sparse one takes long)."""
-    found: dict[str, str] = {}
-    paths = [Path(top) / name for top, folders, files in os.walk(folder)  # links not followed
-             for name in folders + files]
-    for path in sorted(paths):
-        if any(path == o or path.is_relative_to(o) for o in leave_out):
-            continue
-        mode = path.lstat().st_mode
-        name = str(path.relative_to(folder))
-        if stat.S_ISLNK(mode):
-            found[name] = f"link {os.readlink(path)}"
-        elif stat.S_ISREG(mode):
-            size = path.lstat().st_size
-            found[name] = (f"big {size}" if size > 1 << 24
-                           else hashlib.sha256(path.read_bytes()).hexdigest())
-        else:
-            found[name] = "folder" if stat.S_ISDIR(mode) else f"special {stat.S_IFMT(mode)}"
-    return found
+    """Everything under `folder` (changes.around) but what lies in `leave_out`."""
+    return {name: what for name, what in around(folder).items()
+            if not any((folder / name) == o or (folder / name).is_relative_to(o)
+                       for o in leave_out)}
 
 
 def plant(world: Path, step: dict[str, Any]) -> None:

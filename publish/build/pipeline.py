@@ -76,30 +76,31 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     _not_the_source(source, named, out)
     say("Reading the source")
     book = load_book(source)
+    faces = shipped_faces(fonts)
+    check_coverage(book, faces)
     _not_among_the_texts(book, out)
     epoch = source_date_epoch(book)
+    job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
     try:
         with locked(out), _epoch_set(epoch):
-            return _build(book, out, asked, writers, epoch, profile, say, fonts, cache)
+            return _build(job, out, asked, writers, say, fonts, cache)
     except OSError as error:  # the machine's fault (a full disk), never the source's
         raise environment_error(error) from None
 
 
-def _build(book: Book, out: Path, asked: set[str], writers: list[Writer], epoch: int,
-           profile: Profile, say: Progress, fonts: Path, cache: bool) -> Built:
+def _build(job: Job, out: Path, asked: set[str], writers: list[Writer], say: Progress,
+           fonts: Path, cache: bool) -> Built:
+    """The build under the lock: the source is read and checked, nothing is written yet."""
     store = Cache(cache_folder(out) if cache else None)
-    common = common_key([STYLES, fonts], epoch, profile)
+    common = common_key([STYLES, fonts], job.epoch, job.profile)
     # An unchanged book and settings: the files of the last such build, as they were. The
     # book as loaded is all the build reads of its folder (no other file there is read,
     # however large), so it is the key.
-    whole = digest(common, book.model_dump_json(), sorted(asked))
+    whole = digest(common, job.book.model_dump_json(), sorted(asked))
     found = store.get("build", whole, Summary)
     if found is not None:
         say("Publishing")
         return Built(publish_files(out, found.files), found.facts, store.reused)
-    faces = shipped_faces(fonts)
-    check_coverage(book, faces)
-    job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
     files: dict[str, bytes] = {}  # to publish, in the order they were made
     for writer in writers:
         output = _run(writer, job, store, common, say)
