@@ -84,6 +84,27 @@ CODES: dict[str, Code] = {
                             "use `##` and `###`"),
     "S-FETCH": Code("the book asked to load a file or URL outside its folder",
                     "use files inside it"),
+    "S-NOT-REGULAR": Code("a file of the source is a FIFO, a device, a socket or (`book.yaml`) "
+                          "a folder, not a regular file", "put a file of text in its place"),
+    "S-TOO-LARGE": Code("a file larger than its limit: a YAML file 1 MB, a text file 8 MB, "
+                        "the text files together 16 MB (README: Limits)",
+                        "split the text into more files, or make two books of it"),
+    "S-TOO-MANY": Code("more than the limit of parts (1,000), of lines of text (1,000,000) "
+                       "or of blocks (50,000) in a book (README: Limits)",
+                       "join parts, remove empty lines, or make two books of it"),
+    "S-TOO-LONG": Code("a line longer than 100,000 characters, a paragraph, heading or code "
+                       "block longer than 100,000, or more than 1,000 characters with no "
+                       "space, hyphen or dash where a line could break (README: Limits)",
+                       "break it as the message says"),
+    "S-NESTING": Code("lists and quotations nested more than 10 deep",
+                      "nest them less deep"),
+    "S-CONTAINER": Code("a `:::` line that is not an `::: editorial` note closed by `:::`: an "
+                        "unknown container, one never closed, one inside another, a stray "
+                        "`:::`", "open notes with `::: editorial` and close each with `:::`"),
+    "S-REFERENCE": Code("a link reference definition (`[label]: https://…`) that no link "
+                        "uses, or that is defined twice: it prints nothing",
+                        "use it in a link (`[text][label]`) or remove it; `\\[` for a "
+                        "bracket of the text"),
     # O-: an edition was made but fails its own check.
     "O-XHTML": Code("an EPUB file is not well-formed XHTML", _BUG),
     "O-GLYPH-MISSING": Code("the PDF draws a character without a glyph",

@@ -19,7 +19,8 @@ import pytest
 # (the parser and the renderer are being moved and renamed; change only these lines.)
 from publish.errors import SourceError
 from publish.render.markup import inline_html, text_html
-from publish.source.markup import Refusal, check_inline, parse_text, plain_text
+from publish.source.limits import Refusal
+from publish.source.markup import check_inline, parse_text, plain_text
 
 SOURCE = "text/part.md"
 

@@ -47,9 +47,15 @@ RELATORS = {"aut": "author", "edt": "editor", "trl": "translator", "pbl": "publi
 NO_PLACE = "[Place of publication not identified]"  # RDA 2.8.2.6: book.yaml names none
 # ISO 2709: a directory entry holds a field's length in 4 digits, the leader a record's in 5.
 MAX_FIELD, MAX_RECORD = 9999, 99999
-# Where a field's text comes from, to name it when it is too long for a record.
+# Where a field's text comes from, to name it (and its line) when it is too long for a
+# record. model.py's caps on the values' lengths make that impossible, the contents note
+# (505) is split and cut to fit (`contents_fields`): the check stays, as a guard.
 SOURCE_KEY = {"245": "original.title", "505": "the parts' `title`",
               "520": "edition.description", "540": "edition.rights"}
+# What a 505 field adds to its text in the record: its directory entry (12 bytes), its
+# indicators, `$a` and its terminator; and what its text holds at most (with " --").
+FIELD_COST = 12 + 2 + 2 + 1
+CONTENTS_TEXT = MAX_FIELD - FIELD_COST
 # Not strftime("%B"): its month names follow the locale, and the records must not.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -177,8 +183,7 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
     b.add("500", "  ", ("a", f"Imprint of the {original.year} edition reproduced on the verso "
                              f"of the title page, in Chinese: {imprint}."))
     contents = [plain_text(p.header.title) for p in job.book.parts if p.header.in_contents]
-    if contents:
-        b.add("505", "0 ", ("a", " -- ".join(contents) + "."))
+    b.record.fields.extend(contents_fields(contents))
     b.add("520", "  ", ("a", edition.description))
     if epub and package.summary:  # 532 8_: accessibility note, no display constant
         b.add("532", "8 ", ("a", package.summary))
@@ -211,7 +216,41 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
            f"1 online resource ({extent.statement})"),
           ("o", edition.print_id if epub else edition.identifier),
           ("w", control_number(meta, other)))
-    return _with_lengths(b.finish(), f"{Path(job.book.root).name}/book.yaml")
+    record = b.finish()
+    tags = [f.tag for f in record.fields]
+    if "505" in tags and len(record.as_marc()) > MAX_RECORD:  # too many parts' titles
+        at = tags.index("505")
+        without = [f for f in record.fields if f.tag != "505"]
+        room = MAX_RECORD - len(Record(fields=without, force_utf8=True,
+                                       leader=str(record.leader)).as_marc())
+        record.fields = [*without[:at], *contents_fields(contents, room), *without[at:]]
+    return _with_lengths(record, job)
+
+
+def contents_fields(titles: Sequence[str], room: int = MAX_RECORD) -> list[Field]:
+    """The contents note: the titles, " -- " between them, in as many 505 fields as they
+    need (each at most MAX_FIELD bytes; the ones after the first without a display
+    constant, 8_), taking at most `room` bytes of the record. If not every title fits,
+    the note says it is incomplete (1_) and lists the first ones."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = taken = 0  # bytes of the current field's text; of the fields before it
+    for title in titles:
+        cost = len(title.encode("utf-8")) + 4  # and " -- ", or " --" or "." at the end
+        if current and size + cost > CONTENTS_TEXT:
+            chunks.append(current)
+            taken += size + FIELD_COST
+            current, size = [], 0
+        if taken + size + cost + FIELD_COST > room:
+            break
+        current.append(title)
+        size += cost
+    if current:
+        chunks.append(current)
+    complete = sum(map(len, chunks)) == len(titles)
+    return [_field("505", ("0 " if complete else "1 ") if index == 0 else "8 ",
+                   ("a", " -- ".join(chunk) + ("." if index == len(chunks) - 1 else " --")))
+            for index, chunk in enumerate(chunks)]
 
 
 def fixed_fields(meta: Meta, when: dt.datetime, epub: bool) -> str:
@@ -236,19 +275,23 @@ def fixed_fields(meta: Meta, when: dt.datetime, epub: bool) -> str:
     return data
 
 
-def _with_lengths(record: Record, where: str) -> Record:
+def _with_lengths(record: Record, job: Job) -> Record:
     """Put the record length and base address of the binary form into the leader, so that
-    the MARCXML and the .mrc carry the same leader; stop a field too long for ISO 2709."""
+    the MARCXML and the .mrc carry the same leader; stop a field too long for ISO 2709
+    (at the line of the key it comes from)."""
+    where = f"{Path(job.book.root).name}/book.yaml"
     for f in record.fields:
         size = len(f.as_marc(encoding="utf-8"))
         if size > MAX_FIELD:
-            raise SourceError("S-BAD-VALUE", f"{SOURCE_KEY.get(f.tag, 'a value')} is too long "
-                              f"for a MARC record ({size:,} bytes in field {f.tag}; at most "
-                              f"{MAX_FIELD:,})", "shorten it", where)
+            key = SOURCE_KEY.get(f.tag, "a value")
+            raise SourceError("S-BAD-VALUE", f"{key} is too long for a MARC record ({size:,} "
+                              f"bytes in field {f.tag}; at most {MAX_FIELD:,})", "shorten it",
+                              where, job.book.key_lines.get(key))
     data = record.as_marc()
     if len(data) > MAX_RECORD:
         raise SourceError("S-BAD-VALUE", f"the book's MARC record would be {len(data):,} bytes "
-                          f"(at most {MAX_RECORD:,})", "shorten edition.description", where)
+                          f"(at most {MAX_RECORD:,})", "shorten edition.description", where,
+                          job.book.key_lines.get("edition.description"))
     record.leader = Leader(data[:24].decode("ascii"))
     return record
 

@@ -25,9 +25,13 @@ if TYPE_CHECKING:
 # Han ideographs, CJK symbols and punctuation, full-width forms.
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 # A Chinese run takes in the digits, Latin letters and dashes set solid against it
-# ("1964年", "（英）3050—938"), so that one line of Chinese is one run.
+# ("1964年", "（英）3050—938"), so that one line of Chinese is one run. In linear time:
+# a run begins only where a solid stretch begins (the lookbehind), and no quantifier
+# gives back what it took (possessive; the sets do not overlap), so each character is
+# looked at a bounded number of times. `[S]*(?:[C]+[S]*)+`, the same runs written
+# plainly, rescans a long stretch of Latin letters from each of its letters: quadratic.
 _SOLID = "0-9A-Za-z\u2013\u2014-"
-_CHINESE_RUN = re.compile(f"[{_SOLID}]*(?:[{_CJK}]+[{_SOLID}]*)+")
+_CHINESE_RUN = re.compile(f"(?<![{_SOLID}])[{_SOLID}]*+[{_CJK}][{_CJK}{_SOLID}]*+")
 ZH = "zh-Hans"
 
 

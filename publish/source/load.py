@@ -4,7 +4,8 @@ Reads `book.yaml` and the text files it lists (the YAML through `yamlfile.py`, e
 text's Markdown parsed by `markup.py`), and turns every problem into a `SourceError`
 naming the file, the line and the fix. What loads is the whole book, checked: the model
 holds the parsed text and where each character the book draws first stands, so no later
-stage reads a source file again.
+stage reads a source file again. Every file is read, and every text parsed, within the
+limits of `limits.py` (README: Limits), one `Budget` for the whole book.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from pydantic import BaseModel, ValidationError
 
 from publish.errors import SourceError
 from publish.source import ids
-from publish.source.markup import Refusal, check_inline, parse_text
+from publish.source.limits import (
+    MAX_PARTS,
+    MAX_TEXT_BYTES,
+    MAX_YAML_BYTES,
+    Budget,
+    Refusal,
+    read_text,
+)
+from publish.source.markup import check_inline, parse_text
 from publish.source.model import Book, Meta, Part, PartHeader
 from publish.source.yamlfile import UNDRAWN, Lines, read_yaml
 from publish.source.yamlfile import characters as characters_of
@@ -34,18 +43,27 @@ def load_book(root: Path) -> Book:
     meta, lines, text = _load_yaml(Meta, root, "book.yaml")
     characters: dict[str, tuple[str, int]] = {}
     _note(characters, _rel(meta_path, root), characters_of(text, 1))
+    if len(meta.text) > MAX_PARTS:
+        raise SourceError(
+            "S-TOO-MANY", f"`text` lists more than {MAX_PARTS:,} text files",
+            "join parts into fewer files, or make two books of it (README: Limits)",
+            _rel(meta_path, root), lines.get(("text", MAX_PARTS), lines.get(("text",), 1)))
     parts: list[Part] = []
     used: dict[str, str] = {}  # id -> the file that uses it
     id_lines: list[int] = []
+    listed: set[str] = set()
+    budget = Budget()
     for index, name in enumerate(meta.text):
         where = lines.get(("text", index), 1)
         path = inside(root, name, meta_path, where)
-        if name in meta.text[:index]:
+        if name in listed:
             raise SourceError(
                 "S-TEXT-TWICE", f"text file '{name}' is listed twice in `text`",
                 "list each text file once", _rel(meta_path, root), where,
             )
-        part, id_line = _load_part(path, root, index + 1, meta_path, where, characters)
+        listed.add(name)
+        part, id_line = _load_part(path, root, index + 1, (_rel(meta_path, root), where),
+                                   characters, budget)
         if part.id in used:
             raise SourceError(
                 "S-DUPLICATE-ID", f"id '{part.id}' is already used by {used[part.id]}",
@@ -56,7 +74,9 @@ def load_book(root: Path) -> Book:
         id_lines.append(id_line)
     for part, id_line in zip(parts, id_lines, strict=True):
         _not_generated(part, used, id_line)
-    return Book(meta=meta, parts=parts, root=str(root), characters=characters)
+    key_lines = {".".join(map(str, key)): line for key, line in lines.items()}
+    return Book(meta=meta, parts=parts, root=str(root), characters=characters,
+                key_lines=key_lines)
 
 
 def _not_generated(part: Part, used: dict[str, str], line: int) -> None:
@@ -89,25 +109,25 @@ def load_yaml(model: type[M], root: Path, name: str) -> tuple[M, Lines]:
 
 def _load_yaml(model: type[M], root: Path, name: str) -> tuple[M, Lines, str]:
     path = inside(root, name, root / name, 1)
-    text = _read_text(path, root)
-    data, lines = read_yaml(text, _rel(path, root))
-    value = _validate(model, data, lines, path, root)
-    _check_markup(data, lines, _rel(path, root))
+    rel = _rel(root / name, root)  # as the book names it, if it is a link
+    text = read_text(path, rel, MAX_YAML_BYTES)
+    data, lines = read_yaml(text, rel)
+    value = _validate(model, data, lines, root / name, root)
+    _check_markup(data, lines, rel)
     return value, lines, text
 
 
-def _load_part(path: Path, root: Path, number: int, listed_in: Path, listed_at: int,
-               characters: dict[str, tuple[str, int]]) -> tuple[Part, int]:
-    """The part in the text file `path`, and the line of its `id`."""
+def _load_part(path: Path, root: Path, number: int, listed: tuple[str, int],
+               characters: dict[str, tuple[str, int]], budget: Budget) -> tuple[Part, int]:
+    """The part in the text file `path` (named at `listed`, book.yaml's line), and the
+    line of its `id`; `budget`: what is left of the book's limits."""
     rel = _rel(path, root)
-    if not path.is_file():
-        state = "is not a file" if path.exists() else "does not exist"
+    if not path.exists() or path.is_dir():
+        state = "is a folder, not a file" if path.exists() else "does not exist"
         raise SourceError(
             "S-TEXT-MISSING", f"text file '{rel}' {state}",
-            "create the file, or correct its name in book.yaml's `text` list",
-            _rel(listed_in, root), listed_at,
-        )
-    text = _read_text(path, root)
+            "create the file, or correct its name in book.yaml's `text` list", *listed)
+    text = read_text(path, rel, MAX_TEXT_BYTES, listed, budget)
     if not text.strip():
         raise SourceError(
             "S-TEXT-EMPTY", "the text file is empty",
@@ -138,35 +158,12 @@ def _load_part(path: Path, root: Path, number: int, listed_in: Path, listed_at: 
             "write the part's text, or an `::: editorial` note saying why it has none",
             rel, end + 2,
         )
-    parsed = parse_text(body, rel, end + 2, header.id)
+    parsed = parse_text(body, rel, end + 2, header.id, budget)
     _note(characters, rel, characters_of(header_text, 2))
     _note(characters, rel, parsed.characters())
     part = Part(header=header, body=body, body_line=end + 2, source=rel, number=number,
                 text=parsed)
     return part, keys[("id",)]
-
-
-def _read_text(path: Path, root: Path) -> str:
-    rel = _rel(path, root)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(
-            "S-FILE-MISSING", f"'{rel}' does not exist", "create it (see README: Writing a book)",
-            rel,
-        ) from None
-    except OSError as error:
-        raise SourceError("S-FILE-UNREADABLE", f"cannot read '{rel}': {error.strerror}",
-                          "check the file's permissions", rel) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise SourceError("S-BOM", "the file begins with a byte-order mark",
-                          "save the file as UTF-8 without BOM", rel, 1)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise SourceError("S-NOT-UTF8", f"byte {raw[error.start]:#04x} is not valid UTF-8",
-                          "save the file as UTF-8", rel, line) from None
 
 
 def _check_markup(data: Any, lines: Lines, rel: str, at: tuple[str | int, ...] = ()) -> None:
@@ -207,8 +204,10 @@ def _validate(model: type[M], data: Any, lines: Lines, path: Path, root: Path) -
         if first["type"] == "missing":
             raise SourceError("S-MISSING-KEY", f"required key '{key}' is missing",
                               f"add '{loc[-1]}:' (see README: Writing a book)", rel, line) from None
-        raise SourceError("S-BAD-VALUE", f"'{key}': {first['msg']}",
-                          "correct the value (see README: Writing a book)", rel, line) from None
+        fix = "correct the value (see README: Writing a book)"
+        if first["type"] in ("string_too_long", "too_long"):  # model.py's caps
+            fix = "shorten it (README: Limits): each value must fit a catalogue record"
+        raise SourceError("S-BAD-VALUE", f"'{key}': {first['msg']}", fix, rel, line) from None
 
 
 def _line_of(loc: tuple[str | int, ...], lines: Lines) -> int:

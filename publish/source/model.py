@@ -13,7 +13,9 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -24,12 +26,45 @@ from pydantic import (
 from publish.source import ids
 from publish.source.markup import Text
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Lines = Annotated[list[NonEmpty], Field(min_length=1)]
+# The longest text a value may hold, in characters. Each is far above what a real book
+# needs, and low enough that no field of a MARC record (9,999 bytes at most, records/
+# marc.py) can be too long, even if every character took UTF-8's 4 bytes: the longest
+# field holds a title and its Chinese title (245), or a page's lines (500).
+MAX_NAME = 200  # a name, a place, a subject, a line of a page or of a heading
+MAX_TITLE = 500  # a title: "The Life and Strange Surprizing Adventures of ..." is 370
+MAX_PROSE = 2_000  # the description, the rights
+MAX_ITEMS = 20  # authors, subjects, numbers, lines of a heading or an addressee
+MAX_PAGE_BLOCKS = 50  # blocks of the cover, the title page or the imprint
+MAX_PAGE_LINES = 100  # their lines together
+MAX_PAGE_CHARS = 2_000  # their characters together
+MAX_SLUG = 100  # the output files' names: dist/<slug>.epub
+MAX_ID = 100  # a part's id names its EPUB file
 
-URN = r"^urn:(uuid|isbn):\S+$"
-_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)\s*$")
+
+def _text(most: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=most)
+
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Name = Annotated[str, _text(MAX_NAME)]
+Title = Annotated[str, _text(MAX_TITLE)]
+Prose = Annotated[str, _text(MAX_PROSE)]
+Lines = Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS * 5)]
+
+# A length as a user writes it: a number of ASCII digits (`\d` would take '１８' too),
+# a unit, and a space between them or not: 18mm, 18 mm, 0.5in, 0.5 IN. It is kept in
+# one form, '18mm', the form CSS reads (`4.25 in` is no CSS length: WeasyPrint dropped
+# the page size and made A4 pages).
+_LENGTH = re.compile(r"([0-9]{1,4}(?:\.[0-9]{1,4})?)[ \t]*(mm|cm|in|pt)", re.IGNORECASE)
 _PER_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+
+
+def _length(value: object) -> str:
+    match = _LENGTH.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{str(value)[:40]!r} is not a length: write a number and a unit: "
+                         "18mm, 0.5in (digits 0-9; units mm, cm, in, pt)")
+    return f"{match[1]}{match[2].lower()}"
 
 
 class Strict(BaseModel):
@@ -38,54 +73,85 @@ class Strict(BaseModel):
 
 Length = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=_LENGTH.pattern),
+    BeforeValidator(_length),
     Field(description="a length with a unit: mm, cm, in or pt"),
 ]
 
 
 def mm(length: str) -> float:
     """A Length from book.yaml in millimetres."""
-    match = _LENGTH.match(length)
+    match = _LENGTH.fullmatch(length)
     if match is None:
         raise ValueError(f"not a length: {length!r}")
-    return float(match[1]) * _PER_MM[match[2]]
+    return float(match[1]) * _PER_MM[match[2].lower()]
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _isbn(value: str) -> bool:
+    """An ISBN-10 or ISBN-13 (hyphens allowed) whose check digit is right."""
+    digits = value.replace("-", "").upper()
+    if re.fullmatch(r"[0-9]{9}[0-9X]", digits):
+        return sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits)) \
+            % 11 == 0
+    if re.fullmatch(r"97[89][0-9]{10}", digits):
+        return sum((3 if i % 2 else 1) * int(c) for i, c in enumerate(digits)) % 10 == 0
+    return False
+
+
+def _urn(value: str) -> str:
+    scheme, _, rest = value.removeprefix("urn:").partition(":")
+    if not value.startswith("urn:") or scheme not in ("uuid", "isbn"):
+        raise ValueError("write urn:uuid: and a UUID, or urn:isbn: and an ISBN")
+    if scheme == "uuid" and not (_UUID.fullmatch(rest) and uuid.UUID(rest)):
+        raise ValueError(f"'{rest[:50]}' is not a UUID: write its 32 hexadecimal digits as "
+                         "8-4-4-4-12 (python3 -c 'import uuid; print(uuid.uuid4())' makes one)")
+    if scheme == "isbn" and not _isbn(rest):
+        raise ValueError(f"'{rest[:50]}' is not an ISBN: 10 or 13 digits (hyphens allowed) "
+                         "whose last is the check digit of the others")
+    return value
+
+
+URN = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60),
+                AfterValidator(_urn)]
 
 
 class Author(Strict):
-    name: NonEmpty
-    file_as: NonEmpty
+    name: Name
+    file_as: Name
     role: Literal["aut", "edt", "trl", "pbl"] = "aut"
 
 
 class Original(Strict):
     """The edition this one reproduces, as its title page and imprint give it."""
 
-    title: NonEmpty
-    title_zh: NonEmpty
-    authors: Annotated[list[Author], Field(min_length=1)]
-    publisher: NonEmpty
-    publisher_zh: NonEmpty
-    place: NonEmpty
-    place_zh: NonEmpty
+    title: Title
+    title_zh: Title
+    authors: Annotated[list[Author], Field(min_length=1, max_length=MAX_ITEMS)]
+    publisher: Name
+    publisher_zh: Name
+    place: Name
+    place_zh: Name
     year: Annotated[int, Field(ge=1450, le=2100)]
-    edition: NonEmpty
-    edition_zh: NonEmpty
-    numbers: Annotated[list[NonEmpty], Field(min_length=1)]
+    edition: Name
+    edition_zh: Name
+    numbers: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class Edition(Strict):
     """This edition's own identity: `identifier` names the EPUB, `print_identifier` the
     print edition (derived from `identifier` when not given: stable, never random)."""
 
-    identifier: Annotated[str, StringConstraints(pattern=URN)]
-    print_identifier: Annotated[str, StringConstraints(pattern=URN)] | None = None
-    short_title: NonEmpty
-    publisher: NonEmpty
+    identifier: URN
+    print_identifier: URN | None = None
+    short_title: Title
+    publisher: Name
     year: Annotated[int, Field(ge=1450, le=2100)]
     language: Literal["en"] = "en"
-    rights: NonEmpty
-    subjects: Annotated[list[NonEmpty], Field(min_length=1)]
-    description: NonEmpty
+    rights: Prose
+    subjects: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
+    description: Prose
 
 
     @property
@@ -100,6 +166,20 @@ class Block(Strict):
 
     lines: Lines
     style: Literal["title", "publisher", "ornament", "plain", "note"] = "plain"
+
+
+def _page_fits(blocks: list[Block]) -> list[Block]:
+    lines = [line for block in blocks for line in block.lines]
+    if len(lines) > MAX_PAGE_LINES or sum(map(len, lines)) > MAX_PAGE_CHARS:
+        raise ValueError(f"a page holds at most {MAX_PAGE_LINES} lines of "
+                         f"{MAX_PAGE_CHARS:,} characters together (this one: {len(lines)} of "
+                         f"{sum(map(len, lines)):,})")
+    return blocks
+
+
+# The cover, the title page, the imprint.
+Page = Annotated[list[Block], Field(min_length=1, max_length=MAX_PAGE_BLOCKS),
+                 AfterValidator(_page_fits)]
 
 
 class Margins(Strict):
@@ -119,7 +199,7 @@ class Margins(Strict):
 class Print(Strict):
     trim_width: Length
     trim_height: Length
-    trim_name: NonEmpty
+    trim_name: Name
     margins: Margins
     paper: Literal["white", "cream"]
     binding: Literal["paperback", "hardback"] = "paperback"
@@ -143,32 +223,34 @@ class Print(Strict):
 class Meta(Strict):
     """Everything in book.yaml."""
 
-    slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$",
+                                           max_length=MAX_SLUG)]
     original: Original
     edition: Edition
-    cover: Annotated[list[Block], Field(min_length=1)]
-    title_page: Annotated[list[Block], Field(min_length=1)]
-    imprint: Annotated[list[Block], Field(min_length=1)]
-    contents_heading: NonEmpty = "CONTENTS"
-    text: Annotated[list[NonEmpty], Field(min_length=1)]
+    cover: Page
+    title_page: Page
+    imprint: Page
+    contents_heading: Name = "CONTENTS"
+    text: Annotated[list[NonEmpty], Field(min_length=1)]  # at most limits.MAX_PARTS
     print: Print
 
 
 class PartHeader(Strict):
     """The YAML header of one text file."""
 
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=MAX_ID)]
     kind: Literal["preface", "letter"]
-    title: NonEmpty
-    heading: list[NonEmpty] | None = None  # the lines as printed; else the title is printed
+    title: Title
+    # The lines as printed; else the title is printed.
+    heading: Annotated[list[Title], Field(min_length=1, max_length=MAX_ITEMS)] | None = None
     heading_printed: bool = True  # false: the original prints none; kept for navigation only
-    short_title: NonEmpty
+    short_title: Title
     in_contents: bool = True
     date: dt.date | None = None
-    dateline: NonEmpty | None = None
-    sender: NonEmpty | None = None
-    recipient: NonEmpty | None = None
-    addressee: list[NonEmpty] | None = None
+    dateline: Name | None = None
+    sender: Name | None = None
+    recipient: Name | None = None
+    addressee: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)] | None = None
 
     @field_validator("id")
     @classmethod
@@ -207,8 +289,13 @@ class Part(Strict):
 class Book(Strict):
     meta: Meta
     parts: list[Part]
-    root: str
+    # Where the book's folder is: for reading its files, never for what the editions hold,
+    # so not dumped (the dump is the stages' cache key: a book moved is the same book).
+    root: str = Field(exclude=True)
     # Every character the source draws, with the file and line where it first stands: what
     # the fonts must cover (source/fonts.py). A function of the files, so not dumped.
     characters: dict[str, tuple[str, int]] = Field(default_factory=dict, exclude=True,
                                                    repr=False)
+    # The line of book.yaml where each key stands ("edition.description": 26), for the
+    # messages of later stages.
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True, repr=False)

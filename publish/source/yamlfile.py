@@ -28,11 +28,13 @@ UNDRAWN = {"\n", "\r", "\t"}
 def characters(text: str, first_line: int) -> Iterator[tuple[int, str]]:
     """The characters of YAML's keys and values, not its comments, with their lines;
     a value's escapes ("\\u2603") and entities count as what they stand for."""
+    line, counted = first_line, 0  # the line of `counted`, counted on as the tokens come
     for token in yaml.scan(text, Loader=yaml.SafeLoader):
         if not isinstance(token, yaml.ScalarToken):
             continue
         raw = text[token.start_mark.index : token.end_mark.index]
-        line = first_line + text.count("\n", 0, token.start_mark.index)
+        line += text.count("\n", counted, token.start_mark.index)
+        counted = token.start_mark.index
         for number, part in enumerate(raw.split("\n"), line):
             for char in part:
                 yield number, char
