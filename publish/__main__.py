@@ -1,8 +1,8 @@
 """`python -m publish` and the `publish` command: the process around the command.
 
-Everything is imported inside the guard: a Ctrl-C while the libraries load (the first
-second of a run) ends, like one at any later moment (`cli._reporting`), with one line and
-exit status 130, not a traceback.
+Everything is imported inside main()'s guard, the standard library's modules too: a
+Ctrl-C while the libraries load (the first second of a run) ends, like one at any later
+moment (`cli._reporting`), with one line and exit status 130, not a traceback.
 
 And the process keeps its temporary files in a folder of its own, `$TMPDIR/publish-<uid>/
 <pid>/`, removed when it ends: WeasyPrint's font folders, cffi's probes of the C compiler
@@ -11,61 +11,55 @@ stopped) cannot remove its folder, so each run first removes those of processes 
 gone: nothing a build made is left behind for good.
 """
 
-import contextlib
-import os
-import shutil
-import stat
-import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+import sys  # built in: loaded before any code of the package runs
 
 
 def main() -> None:
+    folder = None
     try:
-        with _own_temporary_folder():
-            from publish.cli import app
+        folder = _own_temporary_folder()
+        from publish.cli import app
 
-            app(prog_name="publish")
+        app(prog_name="publish")
     except KeyboardInterrupt:
         from publish.errors import INTERRUPTED, INTERRUPTED_MESSAGE
 
         print(INTERRUPTED_MESSAGE, file=sys.stderr)
         sys.exit(INTERRUPTED)
+    finally:
+        if folder is not None:
+            _remove(folder)
 
 
-@contextlib.contextmanager
-def _own_temporary_folder() -> Iterator[None]:
+def _own_temporary_folder() -> str | None:
+    """Make the process's folder and point TMPDIR at it (children, qpdf and Java, use it
+    too); None, and the system's folder as before, where it cannot be made safely."""
+    import os
+    import shutil
+    import stat
+    import tempfile
+    from pathlib import Path
+
     base = Path(tempfile.gettempdir()) / f"publish-{os.getuid()}"
     try:
         base.mkdir(mode=0o700, exist_ok=True)
-        mine = base.lstat()
-        if not stat.S_ISDIR(mine.st_mode) or mine.st_uid != os.getuid():
-            raise OSError("not this user's folder")  # made by someone else: not used
+        found = base.lstat()
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+            return None  # a link, or made by someone else: not used
         for left in base.iterdir():
             if left.name.isdigit() and not _running(int(left.name)):
                 shutil.rmtree(left, ignore_errors=True)
         folder = base / str(os.getpid())
         folder.mkdir(mode=0o700)
-    except OSError:  # no folder of its own: the system's, as before
-        yield
-        return
-    before = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)  # children (qpdf, Java) too
-    try:
-        yield
-    finally:
-        tempfile.tempdir = None
-        if before is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = before
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            base.rmdir()  # when no other run is using it
+    except OSError:
+        return None
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    return str(folder)
 
 
 def _running(pid: int) -> bool:
+    import os
+
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -73,6 +67,16 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _remove(folder: str) -> None:
+    import contextlib
+    import os
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(os.path.dirname(folder))  # when no other run is using it
 
 
 if __name__ == "__main__":
