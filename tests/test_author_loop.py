@@ -314,3 +314,17 @@ def test_new_makes_a_book_that_builds(tmp_path: Path) -> None:
 
     again = publish("new", tmp_path / "my-book", timeout=60)
     assert again.returncode == 2 and "U-NOT-EMPTY" in again.stderr
+
+
+def test_new_in_a_folder_with_a_long_name_makes_a_book_that_loads(tmp_path: Path) -> None:
+    """The slug comes from the folder's name; a name longer than a slug may be gives its
+    first words, not a book.yaml the build then refuses."""
+    from publish.author.new import new_book
+    from publish.source.load import load_book
+    from publish.source.model import MAX_SLUG
+
+    folder = tmp_path / ("the-collected-letters-of-a-long-correspondence-" * 5).strip("-")
+    new_book(folder)
+    slug = load_book(folder).meta.slug
+    assert 0 < len(slug) <= MAX_SLUG
+    assert folder.name.startswith(slug) and not slug.endswith("-")

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from publish.errors import UsageError
 from publish.resources import TEMPLATES
+from publish.source.model import MAX_SLUG
 
 NEW = TEMPLATES / "new"
 
@@ -30,6 +31,8 @@ def new_book(folder: Path) -> list[Path]:
                          "folder", "choose a folder that does not exist yet, or empty this one",
                          path=str(folder))
     slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
+    if len(slug) > MAX_SLUG:  # a long folder name: its first words, as many as the slug holds
+        slug = slug[:MAX_SLUG + 1].rsplit("-", 1)[0][:MAX_SLUG].strip("-")
     if not slug or not slug[0].isalnum():
         slug = "my-book"
     title = " ".join(word.capitalize() for word in slug.split("-"))
