@@ -84,8 +84,9 @@ CODES: dict[str, Code] = {
                             "use `##` and `###`"),
     "S-FETCH": Code("the book asked to load a file or URL outside its folder",
                     "use files inside it"),
-    "S-NOT-REGULAR": Code("a file of the source is a FIFO, a device, a socket or (`book.yaml`) "
-                          "a folder, not a regular file", "put a file of text in its place"),
+    "S-NOT-REGULAR": Code("a file of the source is a FIFO, a device, a socket, a loop of "
+                          "symbolic links or (`book.yaml`) a folder, not a regular file",
+                          "put a file of text in its place"),
     "S-TOO-LARGE": Code("a file larger than its limit: a YAML file 1 MB, a text file 8 MB, "
                         "the text files together 16 MB (README: Limits)",
                         "split the text into more files, or make two books of it"),

@@ -73,9 +73,9 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     writers = plan(asked)
     # The folder itself, whatever name it is given (a link to it): one lock, one cache.
     named, out = out, _resolved(out)
-    _not_the_source(source, named, out)
     say("Reading the source")
     book = load_book(source)
+    _not_the_source(source, named, out)
     faces = shipped_faces(fonts)
     check_coverage(book, faces)
     _not_among_the_texts(book, out)

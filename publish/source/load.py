@@ -38,7 +38,11 @@ M = TypeVar("M", bound=BaseModel)
 
 def load_book(root: Path) -> Book:
     """Load and validate the book in `root` (the folder holding book.yaml)."""
-    root = root.resolve()
+    try:
+        root = root.resolve()
+    except RuntimeError:  # a loop of links
+        raise SourceError("S-NOT-REGULAR", f"the book's folder {root} is a loop of symbolic "
+                          "links", "name the book's real folder", str(root)) from None
     meta_path = root / "book.yaml"
     meta, lines, text = _load_yaml(Meta, root, "book.yaml")
     characters: dict[str, tuple[str, int]] = {}
@@ -247,6 +251,10 @@ def inside(root: Path, name: str, listed_in: Path, line: int) -> Path:
     try:
         path = (root / name).resolve()
         path.is_file()  # a name too long for the system fails here, not later
+    except RuntimeError:  # Python 3.11's word for a loop of links
+        raise SourceError("S-NOT-REGULAR", f"'{name[:80]}' is a loop of symbolic links",
+                          "replace the link by the file it should be", _rel(listed_in, root),
+                          line) from None
     except (OSError, ValueError):
         raise SourceError("S-BAD-VALUE", f"'{name[:80]}' cannot be a file name",
                           "name a file of the book's folder", _rel(listed_in, root),
