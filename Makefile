@@ -7,7 +7,7 @@ ACE    := tools/ace/node_modules/.installed
 # Reproducible builds: every date in every file comes from the last commit's time.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
-.PHONY: book check test test-long lint bench system-build system-test clean
+.PHONY: book check test test-long lint bench baseline system-build system-test clean
 
 book: system-build $(STAMP)
 	$(BIN)/publish build source -o dist
@@ -28,6 +28,11 @@ test-long: test
 # Speed and memory against WeasyPrint alone and Pandoc (minutes; not part of `make test`).
 bench: system-build $(STAMP) $(VENV)/.bench
 	$(BIN)/python -m bench.run
+
+# Renew Seven Letters' pagination baseline (tests/baselines/), on purpose only: in a commit
+# of its own, saying which issue changed the pagination and why.
+baseline: system-build $(STAMP)
+	$(BIN)/python tools/baseline.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
