@@ -80,8 +80,8 @@ CODES: dict[str, Code] = {
                    "link to a full web address, or remove the link"),
     "S-FONT": Code("a face in `fonts/fonts.yaml` whose file is missing or is not a font",
                    "list only font files of `fonts/`"),
-    "S-HEADING-LEVEL": Code("a `#` heading in a part's text (its h1 comes from the header)",
-                            "use `##` and `###`"),
+    "S-HEADING-LEVEL": Code("a `#` heading in a part's text (its h1 comes from the header), "
+                            "or one below `###`", "use `##` and `###`"),
     "S-FETCH": Code("the book asked to load a file or URL outside its folder",
                     "use files inside it"),
     "S-NOT-REGULAR": Code("a file of the source is a FIFO, a device, a socket, a loop of "

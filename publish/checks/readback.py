@@ -209,33 +209,45 @@ def pdf_outline(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-# An entry of a printed contents ends with its leader and page number; a title that fills
-# its last line leaves no room for dots, only a space before the number.
-LEADER_AND_FOLIO = re.compile(r"(?:[ .]*\.\s*|\s+)(\d+)$")
+FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+")  # a printed page number, as letters() reads it
 
 
-def contents_entries(lines: list[str]) -> list[tuple[str, str]]:
-    """(title, page number) of each entry, from the lines that follow a contents heading."""
-    entries, current = [], ""
-    for line in lines:
-        current = f"{current} {line}".strip()
-        found = LEADER_AND_FOLIO.search(current)
-        if found:
-            entries.append((LEADER_AND_FOLIO.sub("", current), found[1]))
-            current = ""
-    return entries
-
-
-def contents_numbers(pages: list[PdfPage], heading: str) -> list[str]:
-    """The page numbers the printed contents gives, in order: its pages are the front
-    matter (roman labels) from the one that begins with the contents heading on."""
-    lines: list[str] | None = None
+def contents_numbers(pages: list[PdfPage], heading: str, titles: list[str]) -> list[str]:
+    """The page number the printed contents gives to each of `titles` (the entries it
+    should hold, in order), as far as it gives them. Its pages are the front matter (roman
+    labels) from the one that begins with the contents heading on. An entry is read by
+    its title's letters, then the number that ends the entry's last line: not by the
+    shape of a leader, since a line of a long title may end in a number of the title
+    ("... OF 1917"), and a title that fills its last line leaves no room for dots, nor
+    always a space ("... AFTER IT9"). Reading stops at an entry that is not the next
+    title with its number; text after the last entry, on its page, is one more entry
+    ("?")."""
+    lines: list[tuple[int, str]] | None = None
     for page in pages:
         if not re.fullmatch(r"[ivxlcdm]+", page.label):
             break
         text = [line.strip() for line in page.text.splitlines() if line.strip()]
         if text and text[0] == heading:
-            lines = text[1:]
+            lines = [(page.index, line) for line in text[1:]]
         elif lines is not None:
-            lines += text
-    return [number for _, number in contents_entries(lines or [])]
+            lines += [(page.index, line) for line in text]
+    numbers: list[str] = []
+    entry, last_page = "", None
+    for index, line in lines or []:
+        if len(numbers) == len(titles):
+            if index == last_page:
+                numbers.append("?")
+            break
+        entry += letters(line)
+        title = letters(titles[len(numbers)])
+        if not title.startswith(entry[:len(title)]):
+            break  # not the title expected
+        number = entry[len(title):]
+        if not number:
+            continue  # the title goes on, or its number is on the next line
+        if not (FOLIO.fullmatch(number) and letters(line).endswith(number)
+                and line[-1].isalnum()):
+            break  # a title followed by more than its number
+        numbers.append(number)
+        entry, last_page = "", index
+    return numbers

@@ -124,22 +124,29 @@ def page_references(book: Book, epub_path: Path, pdf_path: Path, pages: list[Pdf
 def _contents(book: Book, pdf_path: Path, pages: list[PdfPage], reading: Reading,
               links: list[Link]) -> list[Finding]:
     """The contents' numbers = the outline's target pages = the pages the toc leads to."""
-    contents = contents_numbers(pages, plain_text(book.meta.contents_heading))
+    # The printed contents lists parts only, and not those left out of it (`in_contents:
+    # false`: a preface, a note at the end), wherever they stand.
+    titles = [plain_text(part.header.title) for part in book.parts if part.header.in_contents]
+    contents = contents_numbers(pages, plain_text(book.meta.contents_heading), titles)
     outline = [label for _, label in pdf_outline(pdf_path)]
     findings = []
+    if len(contents) < len(titles):
+        findings.append(_error("pages", "V-CONTENTS", f"the printed contents gives the pages "
+                               f"of {len(contents)} of its {len(titles)} entries: the next "
+                               f"does not read '{titles[len(contents)]}' and a page number"))
     if not contents or outline != contents:
         findings.append(_error("pages", "V-CONTENTS", f"the printed contents gives pages "
                                f"{contents}, the PDF's bookmarks lead to {outline}"))
-    parts = {part.id for part in book.parts}
+    # The EPUB's toc lists every part, and under each its sections (##, ###).
+    listed = {part.id for part in book.parts if part.header.in_contents}
     toc_pages = []
     for link in links:
-        if link.kind != "toc" or link.fragment not in parts:
-            continue  # a section (##) of a part: the contents lists parts only
+        if link.kind != "toc" or link.fragment not in listed:
+            continue
         at = reading.anchors.get((link.name, link.fragment))
         before = [(p, label) for label, p in reading.markers.items() if at is not None and p <= at]
         toc_pages.append(max(before)[1] if before else "?")
-    # The EPUB's toc lists every part; the printed contents may leave some out (a preface).
-    if contents and toc_pages[-len(contents):] != contents:
+    if contents and toc_pages != contents:
         findings.append(_error("pages", "V-CONTENTS", f"the EPUB's toc leads to pages "
                                f"{toc_pages}, the printed contents gives {contents}"))
     return findings

@@ -6,8 +6,11 @@ block it belongs to (every block has an id: markup.py, templates/sections) and, 
 in letters and digits from the block's start, how far into the block the page begins.
 Counting letters and digits only is what makes the offset the same in the PDF and the
 EPUB: the layout adds hyphens at line ends, collapses spaces and draws no markup, so
-those differ, but the letters do not. No library reads this from a layout, hence by hand;
-the box tree is WeasyPrint's (`page._page_box`), read-only here.
+those differ, but the letters do not. A list item's number (or bullet) is no letter of
+the text: the style generates it (WeasyPrint's `::marker` box), and the EPUB's XHTML does
+not hold it as text, so it is neither counted nor quoted; the page's first words are the
+item's own, as the EPUB reads them after the page's marker. No library reads this from a
+layout, hence by hand; the box tree is WeasyPrint's (`page._page_box`), read-only here.
 """
 
 from __future__ import annotations
@@ -78,7 +81,11 @@ def page_map(document: Document, labels: list[str]) -> list[PageStart]:
 
 def _text_boxes(box: Box, section: str | None,
                 block: str | None) -> Iterator[tuple[TextBox, str | None, str | None]]:
-    """Every text box under `box` in layout order, with its section's and block's ids."""
+    """Every text box under `box` in layout order, with its section's and block's ids;
+    not those of a list item's number or bullet (its `::marker`): the style draws it, it is
+    no text of the book."""
+    if (box.element_tag or "").endswith("::marker"):
+        return
     element = getattr(box, "element", None)
     if element is not None and element.get("id"):
         if box.element_tag == "section":

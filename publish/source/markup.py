@@ -1,16 +1,18 @@
 """Markdown -> the parsed text of a part, with English typography, checked.
 
-markdown-it-py does the parsing, curly quotes and dashes; raw HTML is off, so any tag in
-a source is text, never markup. Two small rules are ours because no library does them:
-no-break spaces where English typesetting wants them, and an id for every block (the
-scheme is `ids.py`). What the format does not have is refused here, at loading, with a
-code and a line (README: Safety): '#' headings, images, and links to anything but a web
-page or an e-mail address; and what markdown-it would silently drop or show as text that
-was not meant as text: a `:::` line that is not a closed `::: editorial` note, a link
-reference that prints nothing, nesting past markdown-it's limit, and (with a budget)
-what passes the book's limits (`limits.py`, README: Limits). The curly quotes are
-`quotes.py`'s, in linear time. The HTML is made from the parsed tokens by
-`render/markup.py`.
+markdown-it-py does the parsing, curly quotes and dashes, and of its typographer only
+those: its `replacements` rule, which would also turn what the author wrote into other
+signs ((c) into ©, +- into ±, ... into …), is off, and `_dashes` applies its dash
+patterns alone. Raw HTML is off, so any tag in a source is text, never markup. Two small
+rules are ours because no library does them: no-break spaces where English typesetting
+wants them, and an id for every block (the scheme is `ids.py`). What the format does not
+have is refused here, at loading, with a code and a line (README: Safety): '#' headings
+and those below '###', images, and links to anything but a web page or an e-mail
+address; and what markdown-it would silently drop or show as text that was not meant as
+text: a `:::` line that is not a closed `::: editorial` note, a link reference that
+prints nothing, nesting past markdown-it's limit, and (with a budget) what passes the
+book's limits (`limits.py`, README: Limits). The curly quotes are `quotes.py`'s, in
+linear time. The HTML is made from the parsed tokens by `render/markup.py`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core import block as block_phase
+from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, EN_DASH_RE
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
@@ -49,6 +52,23 @@ def _no_break_spaces(state: StateCore) -> None:
                     token.content = pattern.sub(replacement, token.content)
 
 
+def _dashes(state: StateCore) -> None:
+    """`---` an em dash, `--` an en dash (spaced, or between two characters), in the text,
+    never in code or in an autolink's address: the dashes of markdown-it's `replacements`
+    rule, with its own patterns, and nothing else of that rule. Four hyphens or more stay
+    as written. Each pattern looks a fixed number of characters around a position:
+    linear time."""
+    for block in state.tokens:
+        in_autolink = False
+        for token in block.children or ():
+            if token.type == "text" and not in_autolink and "--" in token.content:
+                text = EM_DASH_RE.sub("\\1\u2014", token.content)
+                text = EN_DASH_RE.sub("\\1\u2013", text)
+                token.content = EN_DASH_INDENT_RE.sub("\\1\u2013", text)
+            elif token.type in ("link_open", "link_close") and token.info == "auto":
+                in_autolink = token.type == "link_open"
+
+
 _BLOCKS = {"paragraph_open", "heading_open", "list_item_open", "blockquote_open"}
 
 
@@ -66,15 +86,21 @@ def _block_ids(state: StateCore) -> None:
 
 
 def _check_blocks(state: StateCore) -> None:
-    """Refuse what the format does not have ('#' headings, images, links that lead
-    nowhere in one of the editions); collect the headings (`##`, `###`) for the table
-    of contents."""
+    """Refuse what the format does not have ('#' headings and those below '###', images,
+    links that lead nowhere in one of the editions); collect the headings (`##`, `###`)
+    for the table of contents."""
     for at, token in enumerate(state.tokens):
-        if token.type == "heading_open" and token.tag == "h1":
+        if token.type == "heading_open" and token.tag not in ("h2", "h3"):
             line = (token.map[0] + 1) if token.map else 1
-            raise Refusal("S-HEADING-LEVEL", line, "a '#' heading in the text: the part's "
-                          "own heading (h1) comes from its header",
-                          "use '##' for a section and '###' for a subsection")
+            fix = "use '##' for a section and '###' for a subsection"
+            if token.tag == "h1":
+                raise Refusal("S-HEADING-LEVEL", line, "a '#' heading in the text: the part's "
+                              "own heading (h1) comes from its header", fix)
+            # The contents, the toc, the NCX and the PDF's outline nest two levels under a
+            # part: a deeper heading would be listed beside the sections, not under them.
+            raise Refusal("S-HEADING-LEVEL", line, f"a '{'#' * int(token.tag[1])}' heading "
+                          "in the text: a part has sections ('##') and subsections ('###'), "
+                          "nothing deeper", fix)
         if token.type == "heading_open":
             text = "".join(c.content for c in state.tokens[at + 1].children or ())
             state.env.setdefault("headings", []).append(
@@ -116,7 +142,10 @@ def _web_or_mail(href: str) -> bool:
 def markdown() -> MarkdownIt:
     """The one Markdown parser of the format (render/markup.py renders what it parses)."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
-    md.enable(["replacements", "smartquotes"])
+    # Of the typographer, the quotes and the dashes only: markdown-it's `replacements`
+    # would also make (c) ©, (r) ®, (tm) ™, +- ±, .. … and ,, , of what the author wrote.
+    md.enable(["smartquotes"])
+    md.core.ruler.before("smartquotes", "dashes", _dashes)
     md.options["quotes"] = "\u201c\u201d\u2018\u2019"
     # Every link and image reaches `_check_blocks`, which refuses the ones the format does
     # not allow with a message, where markdown-it would silently show them as text.
