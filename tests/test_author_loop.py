@@ -328,3 +328,29 @@ def test_new_in_a_folder_with_a_long_name_makes_a_book_that_loads(tmp_path: Path
     slug = load_book(folder).meta.slug
     assert 0 < len(slug) <= MAX_SLUG
     assert folder.name.startswith(slug) and not slug.endswith("-")
+
+
+@pytest.mark.parametrize("name", ["123", "true", "null", "1964-05-07", "two\nlines"])
+def test_new_in_a_folder_of_any_name_makes_a_book_that_loads(tmp_path: Path, name: str) -> None:
+    """A folder named like a YAML number, boolean, null or date, or with a line break: the
+    book.yaml written still reads as the text it holds."""
+    from publish.author.new import new_book
+    from publish.source.load import load_book
+
+    new_book(tmp_path / name)
+    assert load_book(tmp_path / name).meta.slug
+
+
+def test_new_into_a_folder_it_cannot_make_says_so(tmp_path: Path) -> None:
+    from publish.author.new import new_book
+    from publish.errors import PublishError
+
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for folder, code in [(tmp_path / "loop", "U-NOT-EMPTY"),
+                         (tmp_path / "dangling", "U-NOT-EMPTY"),
+                         (Path("/proc/publish-new"), "E-OUT-NO-PARENT")]:
+        with pytest.raises(PublishError) as refused:
+            new_book(folder)
+        assert refused.value.code == code, (folder, refused.value)
+    assert not (tmp_path / "nowhere").exists()

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from publish.build.pipeline import build, cache_folder
 from publish.cli import app
 
-from .changes import snapshot
+from .changes import around, snapshot
 from .conftest import EPOCH, PROJECT
 
 
@@ -191,3 +191,32 @@ def test_ctrl_c_at_any_moment_is_one_line_and_130(minimal: Path, last_good: Path
         "publish: interrupted (Ctrl-C); the last good files are as they were"], stderr
     assert snapshot(last_good) == before
     assert not any((tmp_path / "tmp").iterdir())  # its temporary files removed
+
+
+def test_an_output_that_is_a_link_to_nothing(minimal: Path, tmp_path: Path) -> None:
+    """Followed, the link would have the build make a folder the user never named."""
+    (tmp_path / "dist").symlink_to(tmp_path / "nowhere" / "dist")
+    (tmp_path / "nowhere").mkdir()
+    status, output = run(minimal, tmp_path / "dist")
+    assert status == 1
+    refused(output, "E-OUT-NOT-FOLDER")
+    assert not any((tmp_path / "nowhere").iterdir())
+
+
+def test_the_cache_key_is_never_made_where_no_home_is(
+        minimal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative XDG_CACHE_HOME is ignored (the XDG rules), and a home that does not exist
+    is not made: the key is then this process's own."""
+    from publish.build import cache
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "no-home"))
+    cache.machine_key.cache_clear()
+    try:
+        assert cache.key_file() == tmp_path / "no-home" / ".cache" / "publish" / "cache-key"
+        before = around(tmp_path)
+        assert len(cache.machine_key()) == cache.KEY_BYTES
+        assert around(tmp_path) == before
+    finally:
+        cache.machine_key.cache_clear()

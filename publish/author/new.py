@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from publish.build.output import environment_error
 from publish.errors import UsageError
 from publish.resources import TEMPLATES
 from publish.source.model import MAX_SLUG
@@ -26,6 +27,19 @@ NEW = TEMPLATES / "new"
 def new_book(folder: Path) -> list[Path]:
     """Write a new book into `folder` (made if missing; refused if it holds anything);
     return the files written."""
+    try:
+        return _write(folder)
+    except RuntimeError:  # Python 3.11's word for a loop of links
+        raise UsageError("U-NOT-EMPTY", f"'{folder}' is a loop of symbolic links",
+                         "choose a folder that does not exist yet", path=str(folder)) from None
+    except OSError as error:  # the machine's: no permission, a read-only disk, no parent
+        raise environment_error(error) from None
+
+
+def _write(folder: Path) -> list[Path]:
+    if folder.is_symlink() and not folder.exists():
+        raise UsageError("U-NOT-EMPTY", f"'{folder}' is a link to nothing",
+                         "choose a folder that does not exist yet", path=str(folder))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError("U-NOT-EMPTY", f"'{folder}' already exists and is not an empty "
                          "folder", "choose a folder that does not exist yet, or empty this one",
@@ -38,7 +52,8 @@ def new_book(folder: Path) -> list[Path]:
     title = " ".join(word.capitalize() for word in slug.split("-"))
     values = {"slug": slug, "title": title, "title_upper": title.upper(),
               "identifier": f"urn:uuid:{uuid.uuid4()}", "year": dt.date.today().year,
-              "folder": shlex.quote(str(folder))}
+              # Printed in a comment of book.yaml: one line, whatever the name holds.
+              "folder": "".join(c if c.isprintable() else "?" for c in shlex.quote(str(folder)))}
     # Not render.environment(): that one escapes HTML, and these are YAML and Markdown.
     env = Environment(loader=FileSystemLoader(NEW), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)

@@ -96,7 +96,11 @@ KEY_BYTES = 32
 
 def key_file() -> Path:
     """Where this user's cache key is kept: `$XDG_CACHE_HOME/publish/cache-key`."""
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    # A relative XDG_CACHE_HOME is to be ignored (the XDG base directory rules): it would
+    # put the key wherever the build happens to be run.
+    home = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(home):
+        home = str(Path.home() / ".cache")
     return Path(home) / "publish" / "cache-key"
 
 
@@ -109,6 +113,8 @@ def machine_key() -> bytes:
     with contextlib.suppress(OSError):
         return _read_key(path)
     try:
+        if not path.parent.parent.parent.is_dir():
+            raise OSError("no home to keep the key in")  # never made where none is
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Written whole under a name of its own, then linked into place: two builds that
         # start at once both end with the one key that won, never with half of one.

@@ -82,7 +82,9 @@ def write_pdf(job: Job, document: Document) -> bytes:
                                         pdf_identifier=False)
     for font in document.fonts.values():  # filled as the PDF is written
         if font.missing:
-            chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(font.missing))
+            # WeasyPrint keeps the code points (ints), not the characters.
+            chars = ", ".join(f"U+{c if isinstance(c, int) else ord(c):04X}"
+                              for c in sorted(font.missing))
             raise OutputError("O-GLYPH-MISSING", f"characters drawn without a glyph: {chars}",
                               "add a font that has them to fonts/fonts.yaml")
     return pdf

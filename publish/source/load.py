@@ -96,12 +96,27 @@ def _not_generated(part: Part, used: dict[str, str], line: int) -> None:
             part.source, line)
 
 
+# Characters that are not text but change how the text around them is shown: the
+# bidirectional controls (an override prints the words after it reversed) and the
+# Unicode line and paragraph separators (no renderer breaks a line at them the same way).
+_NOT_TEXT = {**{chr(c): "a bidirectional control" for c in (
+    *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)},
+    "\u2028": "a line separator", "\u2029": "a paragraph separator"}
+
+
 def _note(characters: dict[str, tuple[str, int]], rel: str,
           drawn: Iterable[tuple[int, str]]) -> None:
-    """Keep where each character first stands (the fonts must cover them all)."""
+    """Keep where each character first stands (the fonts must cover them all); refuse a
+    character that is not text."""
     for line, char in drawn:
-        if char not in characters and char not in UNDRAWN:
-            characters[char] = (rel, line)
+        if char in characters or char in UNDRAWN:
+            continue
+        if char in _NOT_TEXT:
+            raise SourceError("S-CHARACTER", f"U+{ord(char):04X} is {_NOT_TEXT[char]}, not "
+                              "text: the editions would show the text around it otherwise "
+                              "than it is written", "remove it (for a new line, end the line; "
+                              "for a new paragraph, leave a blank line)", rel, line)
+        characters[char] = (rel, line)
 
 
 def load_yaml(model: type[M], root: Path, name: str) -> tuple[M, Lines]:

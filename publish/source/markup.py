@@ -108,9 +108,23 @@ def _check_blocks(state: StateCore) -> None:
     for block in state.tokens:
         # The line of an inline token: its block's first line plus the line breaks before it.
         line = (block.map[0] + 1) if block.map else 1
-        for token in block.children or ():
+        children = block.children or []
+        depth = 0
+        for at, token in enumerate(children):
+            depth += token.nesting
+            if depth > MAX_INLINE_NESTING:
+                # Emphasis is paired after markdown-it's own nesting limit: '*a ' three
+                # hundred times nests three hundred elements, past what lxml and the
+                # renderers take (lxml: 256).
+                raise Refusal("S-NESTING", line, f"emphasis, links and code nested more than "
+                              f"{MAX_INLINE_NESTING} deep", "write the emphasis once")
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
+            elif (token.type == "link_open" and at + 1 < len(children)
+                  and children[at + 1].type == "link_close"):
+                raise Refusal("S-LINK", line, "a link with no text: a reader sees nothing to "
+                              "follow, and a screen reader says nothing", "write the link's "
+                              "words between the brackets: [the archive](https://...)")
             elif token.type == "image":
                 raise Refusal("S-IMAGE", line, "images are not supported in the text yet",
                               "remove the image; describe it in words if it matters")
@@ -119,6 +133,9 @@ def _check_blocks(state: StateCore) -> None:
                 raise Refusal("S-LINK", line, f"a link to '{target}': a link may lead only to a "
                               "web page (http:, https:) or an e-mail address (mailto:)",
                               "link to a full web address, or remove the link")
+
+
+MAX_INLINE_NESTING = 20  # markdown-it's own limit for the inline rules (commonmark preset)
 
 
 # What a link may point to. Anything else (a file of the book or of the machine, a
