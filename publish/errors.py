@@ -80,9 +80,11 @@ CODES: dict[str, Code] = {
                    "link to a full web address, or remove the link"),
     "S-FONT": Code("a face in `fonts/fonts.yaml` whose file is missing or is not a font",
                    "list only font files of `fonts/`"),
-    "S-CHARACTER": Code("a character that is not text: a bidirectional control (U+202A-202E, "
-                        "U+2066-2069, U+200E, U+200F, U+061C), a line or paragraph separator "
-                        "(U+2028, U+2029)", "remove it; end the line, or leave a blank line"),
+    "S-CHARACTER": Code("a character that is not text: a control character, a bidirectional "
+                        "control (U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C), a line or "
+                        "paragraph separator (U+2028, U+2029), the replacement character "
+                        "(U+FFFD, what a NUL or `&#0;` becomes)",
+                        "remove it; end the line, or leave a blank line"),
     "S-HEADING-LEVEL": Code("a `#` heading in a part's text (its h1 comes from the header), "
                             "or one below `###`", "use `##` and `###`"),
     "S-FETCH": Code("the book asked to load a file or URL outside its folder",

@@ -237,9 +237,18 @@ def test_a_fence_that_is_code_or_a_closed_note_is_accepted(text: str) -> None:
     parse_text(text, "t.md", 1, "p")
 
 
+@pytest.mark.parametrize("text", ["a" + "*" * 1_000 + "word" + "*" * 1_000 + "b",
+                                  "*a " * 300 + "x" + " a*" * 300])
+def test_emphasis_nested_past_the_limit_is_refused(text: str) -> None:
+    """markdown-it pairs emphasis after its own nesting limit: a thousand stars nest five
+    hundred elements, past what lxml takes (256) and Python's recursion."""
+    with pytest.raises(SourceError) as refused:
+        parse_text(text, "t.md", 1, "p")
+    assert refused.value.code == "S-NESTING"
+
+
 PATHOLOGICAL = [
     "[" * 1_000 + "word" + "]" * 1_000,
-    "a" + "*" * 1_000 + "word" + "*" * 1_000 + "b",
     "*" * 30 + "word" + "*" * 30,
     "[" * 30 + "word" + "](https://example.org/x)" * 30,
     "_a " * 500 + "word",

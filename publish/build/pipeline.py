@@ -116,12 +116,14 @@ def _build(job: Job, out: Path, asked: set[str], writers: list[Writer], say: Pro
 
 
 def _resolved(out: Path) -> Path:
-    if out.is_symlink() and not out.exists():
-        raise EnvironmentProblem("E-OUT-NOT-FOLDER", f"the output folder {out} is a link to "
-                                 f"{os.readlink(out)}, which does not exist",
-                                 "remove the link, or make the folder it names")
     try:
+        if out.is_symlink() and not out.exists():
+            raise EnvironmentProblem("E-OUT-NOT-FOLDER", f"the output folder {out} is a link "
+                                     f"to {os.readlink(out)}, which does not exist",
+                                     "remove the link, or make the folder it names")
         return out.resolve()
+    except OSError as error:  # a name too long
+        raise environment_error(error) from None
     except RuntimeError:  # Python 3.11's word for a loop of links
         raise EnvironmentProblem("E-OUT-NOT-FOLDER", f"the output folder {out} is a loop of "
                                  "symbolic links", "remove the links, or build elsewhere "

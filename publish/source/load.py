@@ -101,7 +101,12 @@ def _not_generated(part: Part, used: dict[str, str], line: int) -> None:
 # Unicode line and paragraph separators (no renderer breaks a line at them the same way).
 _NOT_TEXT = {**{chr(c): "a bidirectional control" for c in (
     *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)},
-    "\u2028": "a line separator", "\u2029": "a paragraph separator"}
+    "\u2028": "a line separator", "\u2029": "a paragraph separator",
+    # What a file holds where it could not be read (markdown-it's word for NUL, &#0; or an
+    # entity of no character): never what the author meant.
+    "\ufffd": "the replacement character (a NUL, or an entity of no character, becomes it)",
+    **{chr(c): "a control character" for c in (*range(0x00, 0x09), 0x0B, 0x0C,
+                                                *range(0x0E, 0x20), *range(0x7F, 0xA0))}}
 
 
 def _note(characters: dict[str, tuple[str, int]], rel: str,

@@ -125,6 +125,10 @@ def _check_blocks(state: StateCore) -> None:
                 raise Refusal("S-LINK", line, "a link with no text: a reader sees nothing to "
                               "follow, and a screen reader says nothing", "write the link's "
                               "words between the brackets: [the archive](https://...)")
+            elif token.type == "link_open" and token.attrGet("title"):
+                raise Refusal("S-LINK", line, "a link's title (the words in quotes after its "
+                              "address) would be in neither edition's text", "put the words "
+                              "into the text, and keep only the address in the brackets")
             elif token.type == "image":
                 raise Refusal("S-IMAGE", line, "images are not supported in the text yet",
                               "remove the image; describe it in words if it matters")
