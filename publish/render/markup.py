@@ -49,10 +49,21 @@ def _editorial(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, e
     return "</div>\n"
 
 
+def _ordered_list(renderer: Any, tokens: Sequence[Token], idx: int, options: Any,
+                  env: Any) -> str:
+    """`<ol start="3">` numbers from 3 in a reading system, but WeasyPrint ignores `start`:
+    the list-item counter is set for it too, so both editions print the author's numbers."""
+    start = tokens[idx].attrGet("start")
+    if start is not None:
+        tokens[idx].attrSet("style", f"counter-reset: list-item {int(start) - 1}")
+    return str(renderer.renderToken(tokens, idx, options, env))
+
+
 @lru_cache(maxsize=1)
 def _renderer() -> RendererHTML:
     renderer = RendererHTML()
     renderer.rules["text"] = MethodType(_text, renderer)
+    renderer.rules["ordered_list_open"] = MethodType(_ordered_list, renderer)
     for name in ("container_editorial_open", "container_editorial_close"):
         renderer.rules[name] = MethodType(_editorial, renderer)
     return renderer
