@@ -10,7 +10,7 @@ have is refused here, at loading, with a code and a line (README: Safety): '#' h
 and those below '###', images, and links to anything but a web page or an e-mail
 address; and what markdown-it would silently drop or show as text that was not meant as
 text: a `:::` line that is not a closed `::: editorial` note, a link reference that
-prints nothing, nesting past markdown-it's limit, and (with a budget) what passes the
+prints nothing (`refusals.py`), nesting past markdown-it's limit, and (with a budget) what passes the
 book's limits (`limits.py`, README: Limits). The curly quotes are `quotes.py`'s, in
 linear time. The HTML is made from the parsed tokens by `render/markup.py`.
 """
@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core import block as block_phase
 from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, EN_DASH_RE
@@ -33,7 +32,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from publish.errors import SourceError
-from publish.source import ids, limits, quotes
+from publish.source import ids, limits, quotes, refusals
 from publish.source.limits import Budget, Refusal
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -177,10 +176,11 @@ def markdown() -> MarkdownIt:
     # which it drops the rest of the text, is never reached (limits.MAX_NESTING).
     md.core.ruler.at("block", _block_phase)
     md.core.ruler.after("block", "check_sizes", limits.check_sizes)
-    md.core.ruler.after("check_sizes", "record_references", _record_references)
+    md.core.ruler.after("check_sizes", "record_references",
+                          refusals.record_references)
     md.core.ruler.at("smartquotes", quotes.smartquotes)  # linear time: quotes.py
     md.block.ruler.before("table", "count_blocks", limits.count_blocks)
-    md.block.ruler.before("container_editorial", "fences", _fences,
+    md.block.ruler.before("container_editorial", "fences", refusals.fences,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     for name in ("blockquote", "list", "container_editorial"):
         rule = next(rule for rule in md.block.ruler.__rules__ if rule.name == name)
@@ -189,7 +189,7 @@ def markdown() -> MarkdownIt:
     md.core.ruler.push("no_break_spaces", _no_break_spaces)
     md.core.ruler.push("block_ids", _block_ids)
     md.core.ruler.push("check_blocks", _check_blocks)
-    md.core.ruler.push("check_references", _check_references)
+    md.core.ruler.push("check_references", refusals.check_references)
     md.core.ruler.push("check_runs", limits.check_runs)
     return md
 
@@ -205,92 +205,6 @@ def _block_phase(state: StateCore) -> None:
         block_phase(state)
     finally:
         options.maxNesting = inline_limit
-
-
-def _fences(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """Every `:::` line where a block may begin: only an `::: editorial` note, closed and
-    not inside another, is opened (by mdit_py_plugins' container, which would close a
-    note that is never closed at the end of the text, and show any other `:::` as
-    text). A `:::` line of a code block is code. Silently, any `:::` line ends a
-    paragraph, so that it is refused and not read as the paragraph's text."""
-    if state.is_code_block(start):
-        return False
-    begin = state.bMarks[start] + state.tShift[start]
-    if not state.src.startswith(":::", begin):
-        return False
-    if silent:
-        return True
-    line = state.src[begin : state.eMarks[start]]
-    markers = len(line) - len(line.lstrip(":"))
-    name = line[markers:].strip()
-    fix = "open an editor's note with '::: editorial' and close it with ':::' (README: " \
-        "Writing a book); write '\\:::' for the text ':::'"
-    if not name:
-        raise Refusal("S-CONTAINER", start + 1, "a ':::' that closes no '::: editorial'", fix)
-    if name != "editorial":
-        raise Refusal("S-CONTAINER", start + 1, f"'{line.strip()[:80]}': the only container "
-                      "of the format is '::: editorial'", fix)
-    if state.env.get("editorial"):
-        raise Refusal("S-CONTAINER", start + 1, "an editorial note inside another one",
-                      "close the first note with ':::' before opening the next")
-    if not _closed(state, start, end, markers):
-        raise Refusal("S-CONTAINER", start + 1, "this '::: editorial' is never closed: the "
-                      "rest of the text would be the editor's note", "close it with a line "
-                      f"'{':' * markers}'" + (" inside the list item or quotation it is in"
-                                              if state.blkIndent or state.parentType != "root"
-                                              else ""))
-    return False
-
-
-def _closed(state: StateBlock, start: int, end: int, markers: int) -> bool:
-    """Whether the note opened at `start` is closed before its text ends: the search of
-    mdit_py_plugins' container, which closes a note it does not find closed."""
-    for line in range(start + 1, end):
-        begin, stop = state.bMarks[line] + state.tShift[line], state.eMarks[line]
-        if begin < stop and state.sCount[line] < state.blkIndent:
-            return False  # the list item or quotation it is in ends first
-        if not state.src.startswith(":", begin) or state.is_code_block(line):
-            continue
-        text = state.src[begin:stop]
-        count = len(text) - len(text.lstrip(":"))
-        if count >= markers and not text[count:].strip(" \t"):
-            return True
-    return False
-
-
-class _References(dict[str, Any]):
-    """The link reference definitions of a text (markdown-it's `env["references"]`),
-    noting which ones a link looks up."""
-
-    def __init__(self, defined: dict[str, Any]) -> None:
-        super().__init__(defined)
-        self.used: set[str] = set()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.used.add(key)
-        return super().get(key, default)
-
-
-def _record_references(state: StateCore) -> None:
-    if "references" in state.env:
-        state.env["references"] = _References(state.env["references"])
-
-
-def _check_references(state: StateCore) -> None:
-    """A link reference definition (`[label]: https://...`) prints nothing: one that no
-    link uses, or that is given twice (markdown-it keeps the first), is text lost."""
-    fix = "use it in a link ('[text][label]') or remove it; write '\\[' for a '[' of the text"
-    twice = state.env.get("duplicate_refs")
-    if twice:
-        raise Refusal("S-REFERENCE", twice[0]["map"][0] + 1, f"the link reference "
-                      f"'[{twice[0]['label']}]' is defined twice: this definition would print "
-                      "nothing", fix)
-    defined = state.env.get("references")
-    if isinstance(defined, _References):
-        for label, definition in defined.items():
-            if label not in defined.used:
-                raise Refusal("S-REFERENCE", definition["map"][0] + 1, f"no link uses the "
-                              f"reference '[{label}]': its definition would print nothing", fix)
 
 
 @dataclass(frozen=True)
