@@ -10,9 +10,10 @@ have is refused here, at loading, with a code and a line (README: Safety): '#' h
 and those below '###', images, and links to anything but a web page or an e-mail
 address; and what markdown-it would silently drop or show as text that was not meant as
 text: a `:::` line that is not a closed `::: editorial` note, a link reference that
-prints nothing (`refusals.py`), nesting past markdown-it's limit, and (with a budget) what passes the
-book's limits (`limits.py`, README: Limits). The curly quotes are `quotes.py`'s, in
-linear time. The HTML is made from the parsed tokens by `render/markup.py`.
+prints nothing (`refusals.py`), nesting past markdown-it's limit, and (with a budget)
+what passes the book's limits (`limits.py`, README: Limits). The curly quotes are
+`quotes.py`'s, in linear time. The HTML is made from the parsed tokens by
+`render/markup.py`.
 """
 
 from __future__ import annotations
