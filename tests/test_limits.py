@@ -47,6 +47,16 @@ from .conftest import PROJECT, ROOTS
 MINIMAL = yaml.safe_load((ROOTS / "minimal" / "book.yaml").read_text(encoding="utf-8"))
 
 
+def refused_measured(root: Path) -> tuple[SourceError, int]:
+    """The error loading `root` stops with, and the peak of memory Python allocated."""
+    tracemalloc.start()
+    try:
+        error = refused(root)
+        return error, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def refused(root: Path) -> SourceError:
     with pytest.raises(SourceError) as raised:
         load_book(root)
@@ -103,12 +113,7 @@ def test_a_device_through_a_link_is_outside_the_folder(minimal: Path) -> None:
 def test_a_huge_book_yaml_is_not_read_whole(minimal: Path) -> None:
     with open(minimal / "book.yaml", "r+b") as meta:  # sparse: 1 GB that takes no room
         meta.truncate(1 << 30)
-    tracemalloc.start()
-    try:
-        error = refused(minimal)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = refused_measured(minimal)
     assert where(error) == "minimal/book.yaml:53: S-TOO-LARGE", error  # the first NUL's line
     assert peak < 4 * limits.MAX_YAML_BYTES  # the limit and a byte, not the gigabyte
 
@@ -160,12 +165,7 @@ def test_too_many_blocks_are_refused_before_they_fill_the_memory(
     text = minimal / "text" / "02-second.md"
     head = text.read_text(encoding="utf-8").split(":::")[0]
     text.write_text(head + "".join(f"Paragraph {n}.\n\n" for n in range(50_000)))
-    tracemalloc.start()
-    try:
-        error = refused(minimal)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = refused_measured(minimal)
     # The first letter's two paragraphs are 2 of the 2,000.
     assert where(error) == f"minimal/text/02-second.md:{11 + 2 * 1_998}: S-TOO-MANY", error
     # The file, markdown-it's tables of its 100,000 lines (18 MB: some 180 bytes a line,

@@ -13,7 +13,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from publish.errors import EnvironmentProblem, PublishError
+from publish.errors import CODES, EnvironmentProblem, PublishError
 
 # What publish_files names its temporary files: `.<name>.<pid>.tmp`.
 _TEMPORARY = re.compile(r"^\..+\.[0-9]+\.tmp$")
@@ -99,14 +99,6 @@ _FAULTS = {
     errno.ENOSPC: "E-DISK-FULL", errno.EDQUOT: "E-DISK-FULL", errno.EFBIG: "E-DISK-FULL",
     errno.ENAMETOOLONG: "E-NAME-TOO-LONG", errno.ENOENT: "E-OUT-NO-PARENT",
 }
-_FIXES = {
-    "E-OUT-DENIED": "choose a folder you can write with -o, or change its permissions",
-    "E-OUT-NOT-FOLDER": "remove what is in the way, or choose another folder with -o",
-    "E-DISK-FULL": "free some space and build again: the last good files are as they were",
-    "E-NAME-TOO-LONG": "choose a shorter folder with -o, or a shorter `slug` in book.yaml",
-    "E-OUT-NO-PARENT": "create the folder, or choose another one with -o",
-    "E-OUT-WRITE": "correct what the message names, then build again",
-}
 
 
 def environment_error(error: OSError) -> PublishError:
@@ -114,4 +106,4 @@ def environment_error(error: OSError) -> PublishError:
     a temporary file) as the fault of the machine it is, with its fix."""
     code = _FAULTS.get(error.errno or 0, "E-OUT-WRITE")
     where = f": {error.filename}" if error.filename else ""
-    return EnvironmentProblem(code, f"{error.strerror or error}{where}", _FIXES[code])
+    return EnvironmentProblem(code, f"{error.strerror or error}{where}", CODES[code].fix)
