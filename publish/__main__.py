@@ -15,20 +15,34 @@ import sys  # built in: loaded before any code of the package runs
 
 
 def main() -> None:
-    folder = None
+    folder, interrupted = None, False
     try:
         folder = _own_temporary_folder()
         from publish.cli import app
 
         app(prog_name="publish")
     except KeyboardInterrupt:
-        from publish.errors import INTERRUPTED, INTERRUPTED_MESSAGE
+        from publish.errors import INTERRUPTED_MESSAGE
 
         print(INTERRUPTED_MESSAGE, file=sys.stderr)
-        sys.exit(INTERRUPTED)
+        interrupted = True
+    except SystemExit as stop:
+        if stop.code != 130:  # cli._reporting said it was interrupted: ended below too
+            raise
+        interrupted = True
     finally:
         if folder is not None:
             _remove(folder)
+    if not interrupted:
+        return
+    # Interrupted: the process ends here, its files removed, with 130. Not through the
+    # interpreter's shutdown, where a KeyboardInterrupt still pending (in a thread's join)
+    # would end it as killed by SIGINT instead.
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def _own_temporary_folder() -> str | None:
