@@ -117,7 +117,7 @@ def pandoc(source: Path, out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     texts = [str(source / "text" / Path(part.source).name) for part in book.parts]
     return measure_command([pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "epub3",
-                            "--metadata", f"title={book.meta.original.title}",
+                            "--metadata", f"title={book.meta.title.text}",
                             "--output", str(out / "pandoc.epub"), *texts])
 
 

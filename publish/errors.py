@@ -107,6 +107,24 @@ CODES: dict[str, Code] = {
     "S-CONTAINER": Code("a `:::` line that is not an `::: editorial` note closed by `:::`: an "
                         "unknown container, one never closed, one inside another, a stray "
                         "`:::`", "open notes with `::: editorial` and close each with `:::`"),
+    "S-LANGUAGE": Code("a language tag that is not BCP 47 (`language`, an alternate form's "
+                       "key, a part's `lang`, a `{lang=...}` span)",
+                       "write a registered tag: en, en-GB, de, ru, zh-Hans, zh-Hant, ja"),
+    "S-ISBN": Code("an ISBN that is not 13 digits beginning 978 or 979 with a right check "
+                   "digit, or one ISBN given to both editions",
+                   "copy each edition's ISBN again from the ISBN agency's record"),
+    "S-RELATOR": Code("a contributor's `role` that is not a MARC relator code",
+                      "use a code of id.loc.gov/vocabulary/relators: aut, edt, trl, ill, ..."),
+    "S-STRUCTURE": Code("a part (`kind: part`) not listed as `- part:` in `text`, a file so "
+                        "listed that is not a part, a part holding other than chapters or "
+                        "letters, or a chapter outside any part in a book of parts",
+                        "list each part as `- part: FILE` with its `chapters:`"),
+    "S-PART-ORDER": Code("front matter (a dedication, a preface) after the body, or the body "
+                         "after back matter (an appendix)",
+                         "reorder `text`, or set the part's `matter:` in its header"),
+    "S-ATTRIBUTE": Code("an attribute in the text other than a language (`{.class}`, "
+                        "`{#id}`, `{style=...}`), or a span without one",
+                        "write `[words]{lang=ru}`, or `{lang=de}` on the line before a block"),
     "S-REFERENCE": Code("a link reference definition (`[label]: https://…`) that no link "
                         "uses, or that is defined twice: it prints nothing",
                         "use it in a link (`[text][label]`) or remove it; `\\[` for a "

@@ -20,3 +20,9 @@ STYLES = _folder("publish.styles")
 FONTS = _folder("publish.fonts")
 TEMPLATES = PACKAGE / "render" / "templates"
 SCHEMAS = PACKAGE / "checks" / "schemas"
+DATA = PACKAGE / "source" / "data"
+
+
+def read_data(name: str) -> str:
+    """A data file of the source stage (publish/source/data/), as text."""
+    return (DATA / name).read_text(encoding="utf-8")

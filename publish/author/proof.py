@@ -106,7 +106,7 @@ def proof(source: Path, out: Path, pages: str | None = None, progress: Progress 
     written = []
     for sheet in sheets:
         say(f"Composing {sheet.name}")
-        image = compose(sheet, f"{found.book.meta.edition.short_title}: {sheet.about}",
+        image = compose(sheet, f"{found.book.meta.running_title}: {sheet.about}",
                         [(printed[wanted.index(label)], f"PDF page {label}")
                          for label in sheet.labels],
                         [(shots[wanted.index(label)], places[label].rpartition("/")[2])

@@ -152,7 +152,7 @@ def _not_among_the_texts(book: Book, out: Path) -> None:
     """Nor a folder among the text files: one of the folders holding them (but the book's
     own folder, where `dist/` may lie beside book.yaml)."""
     root = Path(book.root)
-    texts = {(root / name).resolve().parent for name in book.meta.text} - {root}
+    texts = {(root / name).resolve().parent for name, _ in book.meta.files} - {root}
     inside = sorted(folder for folder in texts if out.is_relative_to(folder))
     if inside:
         raise UsageError("U-OUT-SOURCE", f"the output folder {out} lies among the book's text "
@@ -236,7 +236,8 @@ def source_date_epoch(book: Book) -> int:
         return epoch
     root = Path(book.root)
     # lstat: a link's own time, not that of a file it may point to.
-    times = {name: (root / name).lstat().st_mtime for name in ["book.yaml", *book.meta.text]}
+    names = ["book.yaml", *(name for name, _ in book.meta.files)]
+    times = {name: (root / name).lstat().st_mtime for name in names}
     newest = max(times, key=times.__getitem__)
     if not 0 <= times[newest] <= LATEST:
         raise EnvironmentProblem("E-DATE", f"{root.name}/{newest} is dated outside 1970-2107 "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -193,19 +194,26 @@ def pdf_pages(path: Path, top_mm: float, bottom_mm: float) -> list[PdfPage]:
     return pages
 
 
-def pdf_outline(path: Path) -> list[tuple[str, str]]:
-    """The PDF's top-level bookmarks: (title, label of the page each points at)."""
+def pdf_outline(path: Path, depth: int = 1) -> list[tuple[str, str]]:
+    """The PDF's bookmarks down to `depth` levels, in order: (title, label of the page
+    each points at)."""
     with pikepdf.open(path) as pdf:
         index = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
-        out = []
-        with pdf.open_outline() as tree:
-            for item in tree.root:
+        out: list[tuple[str, str]] = []
+
+        def walk(items: Iterable[pikepdf.OutlineItem], level: int) -> None:
+            for item in items:
                 destination = item.destination
                 target = ""
                 if isinstance(destination, pikepdf.Array) and len(destination):
                     number = index.get(destination[0].objgen)
                     target = str(pdf.pages[number].label) if number is not None else ""
                 out.append((str(item.title), target))
+                if level < depth:
+                    walk(item.children, level + 1)
+
+        with pdf.open_outline() as tree:
+            walk(tree.root, 1)
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -125,10 +126,13 @@ def _contents(book: Book, pdf_path: Path, pages: list[PdfPage], reading: Reading
               links: list[Link]) -> list[Finding]:
     """The contents' numbers = the outline's target pages = the pages the toc leads to."""
     # The printed contents lists parts only, and not those left out of it (`in_contents:
-    # false`: a preface, a note at the end), wherever they stand.
-    titles = [plain_text(part.header.title) for part in book.parts if part.header.in_contents]
+    # false`: a preface, a note at the end), wherever they stand; a part's chapters under
+    # it, as the bookmarks hold them one level down.
+    titles = [plain_text(part.header.title) for part in book.parts if part.header.listed]
     contents = contents_numbers(pages, plain_text(book.meta.contents_heading), titles)
-    outline = [label for _, label in pdf_outline(pdf_path)]
+    grouped = any(part.group for part in book.parts)
+    outline = [label for title, label in pdf_outline(pdf_path, 2 if grouped else 1)
+               if not grouped or title in titles]
     findings = []
     if len(contents) < len(titles):
         findings.append(_error("pages", "V-CONTENTS", f"the printed contents gives the pages "
@@ -138,7 +142,7 @@ def _contents(book: Book, pdf_path: Path, pages: list[PdfPage], reading: Reading
         findings.append(_error("pages", "V-CONTENTS", f"the printed contents gives pages "
                                f"{contents}, the PDF's bookmarks lead to {outline}"))
     # The EPUB's toc lists every part, and under each its sections (##, ###).
-    listed = {part.id for part in book.parts if part.header.in_contents}
+    listed = {part.id for part in book.parts if part.header.listed}
     toc_pages = []
     for link in links:
         if link.kind != "toc" or link.fragment not in listed:
@@ -166,10 +170,15 @@ def _page_map(path: Path, pages: list[PdfPage]) -> list[Finding]:
                 letters(p["first_words"]))]
 
 
+# A contents line's leader and roman page number ("Vorwort . . . . v"): the EPUB's contents
+# has no numbers, and roman ones are letters.
+_ROMAN_FOLIO = re.compile(r"\.[ .]*\.\s*[ivxlcdm]+\s*$", re.MULTILINE)
+
+
 def _words(text: str) -> str:
     """The letters only: line breaks, hyphens and spaces differ between the editions, and
     so do digits, where the printed contents has page numbers that the EPUB's has not."""
-    return "".join(c for c in letters(text) if not c.isdigit())
+    return "".join(c for c in letters(_ROMAN_FOLIO.sub("", text)) if not c.isdigit())
 
 
 def _first_difference(a: list[str], b: list[str]) -> str:

@@ -17,14 +17,14 @@ from publish.editions.pagebreaks import Marker, insert_markers, markers
 from publish.editions.subset import subset_font
 from publish.errors import OutputError
 from publish.layout.interior import Interior
-from publish.render.html import environment, font_css
-from publish.render.markup import ZH
+from publish.render.html import contents_title, environment, font_css
 from publish.resources import STYLES
 from publish.source.markup import plain_text
 from publish.stage import Facts, Job, Output
 
 if TYPE_CHECKING:
     from publish.render.html import Rendering
+    from publish.source.metadata import LocalName, LocalTitle
     from publish.source.model import Meta
 
 XHTML = "application/xhtml+xml"
@@ -50,25 +50,40 @@ class Entry:
     label: str
     type: str = ""
     children: tuple[Entry, ...] = ()
+    lang: str | None = None  # the entry's language, where it is not the book's
 
 
 def _toc(rendering: Rendering) -> list[Entry]:
-    """Every part, and under it its sections (##) and their subsections (###)."""
-    entries = []
+    """Every part, and under it its sections (##) and their subsections (###); a part's
+    chapters under the part (a group), after its own sections."""
+    entries: list[Entry] = []
+    groups: dict[str, list[Entry]] = {}  # a group's id -> the chapters in it
     for section in rendering.sections:
         if section.part is None:
             continue
         path = f"text/{section.file}"
         tree: list[tuple[Entry, list[Entry]]] = []
         for heading in section.headings:
-            entry = Entry(f"{path}#{heading.id}", heading.text)
+            entry = Entry(f"{path}#{heading.id}", heading.text,
+                          lang=section.part.header.lang)
             if heading.level == 3 and tree:
                 tree[-1][1].append(entry)
             else:
                 tree.append((entry, []))
-        children = tuple(Entry(e.href, e.label, children=tuple(c)) for e, c in tree)
-        entries.append(Entry(f"{path}#{section.id}", section.title, children=children))
-    return entries
+        children = [Entry(e.href, e.label, children=tuple(c), lang=e.lang) for e, c in tree]
+        if section.part.header.kind == "part":
+            groups[section.id] = children
+        entry = Entry(f"{path}#{section.id}", section.title, children=tuple(children),
+                      lang=section.part.header.lang)
+        group = section.part.group
+        if group in groups:
+            groups[group].append(entry)
+        else:
+            entries.append(entry)
+    # the groups' entries, with the chapters that came after them
+    return [Entry(e.href, e.label, children=tuple(groups[e.href.partition("#")[2]]),
+                  lang=e.lang)
+            if e.href.partition("#")[2] in groups else e for e in entries]
 
 
 def _ncx(entries: list[Entry] | tuple[Entry, ...]) -> list[Any]:
@@ -102,11 +117,11 @@ class EpubWriter:
         rendering = job.rendering("epub")
         meta = job.book.meta
         book = epub.EpubBook()
-        book.set_identifier(meta.edition.identifier)
-        book.set_language(meta.edition.language)
+        book.set_identifier(meta.epub_id)
+        book.set_language(meta.language)
         _metadata(book, meta)
         page_markers = markers(job.fact(Interior).pagemap)
-        pages = _pages(book, rendering, meta.edition.language, page_markers)
+        pages = _pages(book, rendering, meta.language, page_markers)
         _fonts_and_styles(book, job, pages)
         book.set_cover("images/cover.jpg", job.fact(Cover).image, create_page=False)
         nav = _nav(rendering, meta, page_markers)
@@ -118,47 +133,106 @@ class EpubWriter:
         modified = dt.datetime.fromtimestamp(job.epoch, dt.UTC)
         epub.write_epub(out, book, {"mtime": modified, "epub3_pages": False,
                                     "raise_exceptions": True})
-        written = _finish(out.getvalue(), job.epoch, meta.edition.language)
+        written = _finish(out.getvalue(), job.epoch, meta.language)
         return Output({job.name(".epub"): written}, Epub(len(written), read_package(written)))
 
 
 def _metadata(book: epub.EpubBook, meta: Meta) -> None:
-    original, edition = meta.original, meta.edition
-    book.add_metadata("DC", "title", original.title, {"id": "title"})
-    book.add_metadata(None, "meta", original.title_zh, {
-        "refines": "#title", "property": "alternate-script", XML_LANG: ZH})
-    for number, author in enumerate(original.authors, 1):
-        book.add_metadata("DC", "creator", author.name, {"id": f"creator{number}"})
-        book.add_metadata(None, "meta", author.role, {
-            "refines": f"#creator{number}", "property": "role", "scheme": "marc:relators"})
-        book.add_metadata(None, "meta", author.file_as, {
-            "refines": f"#creator{number}", "property": "file-as"})
-    book.add_metadata("DC", "publisher", edition.publisher)
-    # The 1964 original, in English and, as its imprint gives it, in Chinese.
-    book.add_metadata("DC", "source", f"{original.title}. {original.place}: "
-                      f"{original.publisher}, {original.year}. {original.edition}.",
-                      {"id": "source"})
-    book.add_metadata(None, "meta", f"{original.title_zh}。{original.place_zh}："
-                      f"{original.publisher_zh}，{original.edition_zh}。", {
-                          "refines": "#source", "property": "alternate-script", XML_LANG: ZH})
-    book.add_metadata("DC", "date", str(edition.year))
-    book.add_metadata("DC", "rights", edition.rights)
-    book.add_metadata("DC", "description", edition.description)
-    for subject in edition.subjects:
-        book.add_metadata("DC", "subject", subject)
+    """The package's metadata, each text with its alternate forms (alternate-script)."""
+    def alternates(id: str, forms: LocalName | LocalTitle) -> None:
+        for tag, text in forms.alternates:
+            book.add_metadata(None, "meta", plain_text(text), {
+                "refines": f"#{id}", "property": "alternate-script", XML_LANG: tag})
+
+    book.add_metadata("DC", "title", plain_text(meta.title.text), {"id": "title"})
+    alternates("title", meta.title)
+    if meta.subtitle:
+        book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+        book.add_metadata("DC", "title", plain_text(meta.subtitle.text), {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle",
+                                                     "property": "title-type"})
+        alternates("subtitle", meta.subtitle)
+    for number, person in enumerate(meta.contributors, 1):
+        id = f"creator{number}"
+        element = "creator" if "aut" in person.role else "contributor"
+        book.add_metadata("DC", element, plain_text(person.name.text), {"id": id})
+        for role in person.role:
+            book.add_metadata(None, "meta", role, {
+                "refines": f"#{id}", "property": "role", "scheme": "marc:relators"})
+        book.add_metadata(None, "meta", person.file_as, {"refines": f"#{id}",
+                                                         "property": "file-as"})
+        alternates(id, person.name)
+    if meta.series:
+        book.add_metadata(None, "meta", plain_text(meta.series.name.text), {
+            "property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", "series", {"refines": "#series",
+                                                   "property": "collection-type"})
+        if meta.series.number:
+            book.add_metadata(None, "meta", str(meta.series.number), {
+                "refines": "#series", "property": "group-position"})
+    book.add_metadata("DC", "publisher", plain_text(meta.publisher.text), {"id": "publisher"})
+    alternates("publisher", meta.publisher)
+    if meta.original:
+        _source(book, meta)
+    book.add_metadata("DC", "date", meta.date)
+    if meta.rights:
+        book.add_metadata("DC", "rights", meta.rights)
+    if meta.description:
+        book.add_metadata("DC", "description", meta.description)
+    for heading in meta.subjects.lcsh:
+        book.add_metadata("DC", "subject", heading if isinstance(heading, str) else heading.text)
+    for scheme, codes in (("BISAC", meta.subjects.bisac), ("THEMA", meta.subjects.thema)):
+        for code in codes:
+            id = f"subject-{scheme.lower()}-{code}"
+            book.add_metadata("DC", "subject", code, {"id": id})
+            book.add_metadata(None, "meta", scheme, {"refines": f"#{id}",
+                                                     "property": "authority"})
+            book.add_metadata(None, "meta", code, {"refines": f"#{id}", "property": "term"})
+    for keyword in meta.keywords:
+        book.add_metadata("DC", "subject", keyword)
     for prop, value in ACCESSIBILITY:
         book.add_metadata(None, "meta", value, {"property": prop})
     # The page-break markers follow the print edition (unprefixed: EPUB Accessibility 1.1).
-    book.add_metadata(None, "meta", edition.print_id, {"property": "pageBreakSource"})
+    book.add_metadata(None, "meta", meta.print_id, {"property": "pageBreakSource"})
     book.add_metadata(None, "meta", _summary(meta), {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
 
 
+def _source(book: epub.EpubBook, meta: Meta) -> None:
+    """The edition reproduced or translated (dc:source), in each language it is given in."""
+    original = meta.original
+    assert original is not None
+    fields = (original.title or meta.title, original.place, original.publisher,
+              original.edition)
+    year = original.date[:4]
+    main = [plain_text(f.text) if f else None for f in fields]
+    book.add_metadata("DC", "source", source_line(main, year), {"id": "source"})
+    for tag in dict.fromkeys(t for f in fields if f for t, _ in f.alternates):
+        forms = [dict(f.alternates).get(tag) if f else None for f in fields]
+        if forms[0]:
+            book.add_metadata(None, "meta", source_line(forms, year, tag), {
+                "refines": "#source", "property": "alternate-script", XML_LANG: tag})
+
+
+def source_line(fields: list[str | None], year: str, tag: str = "en") -> str:
+    """(title, place, publisher, edition) as "Title. Place: Publisher, 1964. Edition.", or
+    in CJK punctuation "题名。北京：出版社，版次。" (where the edition statement holds the
+    year)."""
+    title, place, publisher, edition = fields
+    if tag.split("-")[0] in ("zh", "ja", "ko"):
+        where = "：".join(x for x in (place, publisher) if x)
+        return "".join(f"{x}{p}" for x, p in ((title, "。"), (where, "，" if edition else "。"),
+                                              (edition, "。")) if x)
+    where = ": ".join(x for x in (place, publisher) if x)
+    where = f"{where}, {year}" if where else year
+    return " ".join(f"{x}." for x in (title, where, edition) if x)
+
+
 def _summary(meta: Meta) -> str:
-    return (f"{meta.edition.short_title} is a text-only book: every page is real text, "
+    return (f"{meta.running_title} is a text-only book: every page is real text, "
             "structured with headings and a table of contents, in a reading order that "
-            "follows the printed book. Chinese passages are marked as Chinese. "
-            "It has no images other than the cover, and no hazards.")
+            "follows the printed book. Passages in other languages are marked with their "
+            "language. It has no images other than the cover, and no hazards.")
 
 
 def _pages(book: epub.EpubBook, rendering: Rendering, language: str,
@@ -202,14 +276,14 @@ def _nav(rendering: Rendering, meta: Meta, page_markers: list[Marker]) -> epub.E
         return f"text/{rendering.section(id).file}#{id}"
 
     toc = _toc(rendering)
-    landmarks = [Entry(href(s.id), s.title, s.landmark)
-                 for s in rendering.sections if s.landmark]
+    landmarks = [Entry(href(s.id), s.title, landmark)
+                 for s in rendering.sections for landmark in s.landmarks]
     page_list = [Entry(f"text/{rendering.section(m.section).file}#{m.id}", m.label)
                  for m in page_markers]
-    title = plain_text(meta.contents_heading).title()
+    title = contents_title(meta)
     xhtml = environment().get_template("epub/nav.xhtml.jinja").render(
         toc=toc, landmarks=landmarks, page_list=page_list, contents_title=title,
-        stylesheets=[s.removeprefix("../") for s in SHEETS], language=meta.edition.language)
+        stylesheets=[s.removeprefix("../") for s in SHEETS], language=meta.language)
     _well_formed(xhtml, "nav.xhtml")
     item = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type=XHTML,
                          content=xhtml.encode("utf-8"))

@@ -197,4 +197,4 @@ def add_crop_marks(pdf_bytes: bytes) -> bytes:
 def finish(job: Job, pdf: bytes, labels: Sequence[PageLabelRange]) -> bytes:
     """Reproducible ids, page labels and an outline shown on opening, for a PDF of `job`."""
     return finish_pdf(pdf, page_labels=labels,
-                      document_id_seed=job.book.meta.edition.print_id.encode())
+                      document_id_seed=job.book.meta.print_id.encode())

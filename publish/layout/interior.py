@@ -54,7 +54,8 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
     """The laid-out interior (its PDF to be written), and what its pages tell the others."""
     html, page_css = interior(job)
     document = render_document(job, html, SHEETS, page_css)
-    labels = page_labels(document, job.book.parts[0].id)
+    body = next((p for p in job.book.parts if p.matter != "front"), job.book.parts[-1])
+    labels = page_labels(document, body.id)
     count = len(document.pages)
     return Laid(job, document), Interior(count, tuple(labels),
                                          tuple(page_map(document, labels_of(labels, count))))

@@ -101,7 +101,7 @@ def _text_boxes(box: Box, section: str | None,
 def to_json(book: Book, starts: Sequence[PageStart]) -> bytes:
     """dist/<slug>.pages.json: for indexers and for the tests."""
     data: dict[str, Any] = {
-        "book": book.meta.edition.identifier,
+        "book": book.meta.epub_id,
         "offset_unit": "letters and digits from the start of the element's text",
         "pages": [asdict(start) for start in starts],
     }

@@ -13,19 +13,27 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
 from markupsafe import Markup
 
-from publish.render.markup import inline_html, text_html
+from publish.render.markup import Languages, inline_html, text_html
 from publish.resources import TEMPLATES
-from publish.source import ids
+from publish.source import ids, pages
 from publish.source.markup import Heading, plain_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from jinja2.runtime import Context
+
     from publish.source.fonts import Face
-    from publish.source.model import Block, Book, Part
+    from publish.source.model import Block, Book, Meta, Part
 
 EditionKind = Literal["epub", "print"]
 
@@ -37,11 +45,12 @@ class Section:
     id: str
     file: str  # the EPUB file that holds it
     title: str  # a plain label, for <title> and navigation
-    landmark: str | None  # the EPUB landmark type, if it is one
+    landmarks: tuple[str, ...]  # the EPUB landmark types it is
     html: Markup  # the <section> element, safe to put into a page as it is
     in_contents: bool = False
     part: Part | None = None
     headings: tuple[Heading, ...] = ()  # a part's ## and ### headings
+    matter: str = "front"  # front, body or back: the page group it is printed in
 
 
 @dataclass(frozen=True)
@@ -66,10 +75,20 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["inline"] = lambda text: Markup(inline_html(str(text)))
+    env.filters["inline"] = _inline
     env.filters["plain"] = lambda text: plain_text(str(text))
     env.globals["ids"] = ids
     return env
+
+
+@pass_context
+def _inline(context: Context, text: object, lang: str | None = None) -> Markup:
+    """A line of metadata as inline HTML, in the language of where it stands."""
+    languages = context.get("languages")
+    if not isinstance(languages, Languages):  # a template rendered outside render(): the cover
+        meta: Meta = context["meta"]
+        languages = Languages(meta.language, meta.han)
+    return Markup(inline_html(str(text), languages.within(lang)))
 
 
 def render(book: Book, edition: EditionKind, bodies: dict[str, str] | None = None
@@ -85,33 +104,92 @@ def render(book: Book, edition: EditionKind, bodies: dict[str, str] | None = Non
     def href(id: str) -> str:
         return f"{files[id]}#{id}" if edition == "epub" else f"#{id}"
 
-    context = {"meta": book.meta, "parts": book.parts, "href": href, "edition": edition}
+    context = {"meta": book.meta, "parts": book.parts, "href": href, "edition": edition,
+               "languages": Languages(book.meta.language, book.meta.han)}
 
-    def section(id: str, template: str, title: str, landmark: str | None, *,
+    def section(id: str, template: str, title: str, landmarks: tuple[str, ...], *,
                 headings: tuple[Heading, ...] = (), in_contents: bool = False,
                 **extra: object) -> Section:
+        matter = str(extra.get("matter", "front"))
         html = env.get_template(f"sections/{template}.html.jinja").render(context, id=id, **extra)
-        return Section(id=id, file=files[id], title=title, landmark=landmark, html=Markup(html),
-                       part=parts.get(id), in_contents=in_contents, headings=headings)
+        return Section(id=id, file=files[id], title=title, landmarks=landmarks, html=Markup(html),
+                       part=parts.get(id), in_contents=in_contents, headings=headings,
+                       matter=matter)
 
     meta = book.meta
-    sections = [
-        section("cover", "cover", "Cover", "cover", blocks=meta.cover),
-        section("titlepage", "titlepage", "Title Page", "titlepage", blocks=meta.title_page),
-        section("imprint", "imprint", "Imprint", "copyright-page", blocks=meta.imprint),
-        section("contents", "contents", plain_text(meta.contents_heading).title(), "toc"),
-    ]
-    body_starts = next((p for p in book.parts if p.header.kind != "preface"), book.parts[0])
-    for part in book.parts:
+    front = [p for p in book.parts if p.matter == "front"]
+    # Where the book's own front matter goes among the pages made for it: a half-title
+    # before the title page, a dedication and an epigraph before the contents, the rest
+    # (a foreword, a preface) after it, as books are ordered (Chicago Manual 1.4).
+    first = [p for p in front if p.header.kind == "half-title"]
+    early = [p for p in front if p.header.kind in ("dedication", "epigraph")]
+    landmarks = _landmarks(book)
+    body = next((p for p in book.parts if p.matter != "front"), None)
+
+    def part_section(part: Part) -> Section:
         if part.id not in bodies:
-            bodies[part.id] = text_html(part.text)
-        sections.append(section(
-            part.id, "part", plain_text(part.header.title),
-            "bodymatter" if part is body_starts else None,
-            part=part, body=Markup(bodies[part.id]), in_contents=part.header.in_contents,
-            headings=part.text.headings,
-        ))
+            bodies[part.id] = text_html(part.text, book.meta.language, book.meta.han,
+                                        part.header.lang)
+        return section(
+            part.id, "part", plain_text(part.header.title), landmarks.get(part.id, ()),
+            part=part, body=Markup(bodies[part.id]), in_contents=part.header.listed,
+            headings=part.text.headings, matter=part.matter, kind=part.kind,
+            in_group=part.group is not None, body_start=part is body)
+
+    sections = [
+        section("cover", "cover", "Cover", ("cover",), blocks=pages.cover(meta)),
+        *map(part_section, first),
+        section("titlepage", "titlepage", "Title Page", ("titlepage",),
+                blocks=pages.title_page(meta)),
+        section("imprint", "imprint", "Imprint", ("copyright-page",), blocks=pages.imprint(meta)),
+        *map(part_section, early),
+        section("contents", "contents", contents_title(meta), ("toc",),
+                entries=contents(book)),
+        *(part_section(p) for p in book.parts if p not in first and p not in early),
+    ]
     return Rendering(edition=edition, sections=sections)
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    """A line of the printed contents: a part, and the parts listed under it."""
+
+    part: Part
+    children: tuple[ContentsEntry, ...] = ()
+
+
+def contents(book: Book) -> list[ContentsEntry]:
+    """The parts the printed contents lists, a group's chapters under it."""
+    out: list[ContentsEntry] = []
+    listed = {p.id for p in book.parts if p.header.listed}
+    for part in book.parts:
+        if part.id not in listed or part.group in listed:
+            continue
+        children = tuple(ContentsEntry(p) for p in book.parts
+                         if p.group == part.id and p.id in listed)
+        out.append(ContentsEntry(part, children))
+    return out
+
+
+def contents_title(meta: Meta) -> str:
+    """The contents' heading as a label: "CONTENTS" set in capitals reads "Contents"."""
+    heading = plain_text(meta.contents_heading)
+    return heading.title() if heading.isupper() else heading
+
+
+def _landmarks(book: Book) -> dict[str, tuple[str, ...]]:
+    """The landmarks of each part that is one: the first part of each kind that has a
+    landmark, the first of the body (`bodymatter`) and of the back matter."""
+    out: dict[str, tuple[str, ...]] = {}
+    taken: set[str] = set()
+    for part in book.parts:
+        for landmark in (part.kind.landmark,
+                         "bodymatter" if part.matter == "body" else
+                         "backmatter" if part.matter == "back" else None):
+            if landmark and landmark not in taken:
+                out[part.id] = (*out.get(part.id, ()), landmark)
+                taken.add(landmark)
+    return out
 
 
 def font_css(faces: list[Face], url: Callable[[Face], str]) -> str:

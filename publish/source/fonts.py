@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import uharfbuzz as hb
-from pydantic import Field, model_validator
+from fontTools import unicodedata as scripts
+from pydantic import Field, StringConstraints, model_validator
 
 from publish.errors import SourceError
 from publish.resources import FONTS
 from publish.source.load import inside, load_yaml
+from publish.source.metadata import language_name
 from publish.source.model import NonEmpty, Strict
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ class Face:
     style: str
     weight: int
     role: str  # "latin" or "cjk"
+    scripts: tuple[str, ...] = ()  # the ISO 15924 scripts fonts.yaml gives it for
 
     @cached_property
     def cmap(self) -> frozenset[int]:
@@ -61,6 +64,9 @@ class Listed(Strict):
     style: Literal["normal", "italic"]
     weight: Annotated[int, Field(ge=100, le=900)]
     role: Literal["latin", "cjk"]
+    # The scripts (ISO 15924) the style sets in this face: Latn, Grek, Cyrl; Hani.
+    scripts: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[A-Z][a-z]{3}$")]],
+                       Field(min_length=1)]
     license: NonEmpty | None = None  # the licence file beside the font; not read
 
 
@@ -83,7 +89,8 @@ def shipped_faces(folder: Path = FONTS) -> list[Face]:
     for index, listed in enumerate(listing.faces):
         line = lines[("faces", index, "file")]
         path = inside(folder, listed.file, folder / "fonts.yaml", line)
-        face = Face(path, listed.family, listed.style, listed.weight, listed.role)
+        face = Face(path, listed.family, listed.style, listed.weight, listed.role,
+                    tuple(listed.scripts))
         try:
             face.cmap  # noqa: B018 (read now, to stop here if it is not a font)
         except Exception as error:  # from a missing file to an unreadable font
@@ -97,7 +104,8 @@ def shipped_faces(folder: Path = FONTS) -> list[Face]:
 
 def check_coverage(book: Book, faces: list[Face]) -> None:
     """Stop at the first character of the source that no shipped face covers, naming the
-    file and line where it first stands (the model keeps where each character is)."""
+    file and line where it first stands (the model keeps where each character is), its
+    script, and the face fonts.yaml gives that script (or that none is given it)."""
     covered = frozenset(map(chr, frozenset().union(*(face.cmap for face in faces))))
     for char, (source, line) in book.characters.items():
         if char not in covered:
@@ -105,7 +113,24 @@ def check_coverage(book: Book, faces: list[Face]) -> None:
             shown = f"'{char}' " if char.isprintable() else ""
             raise SourceError(
                 "S-NO-GLYPH",
-                f"no shipped font has the character {shown}(U+{ord(char):04X} {name})",
-                "replace the character, or add a font that has it to fonts/fonts.yaml",
-                source, line,
+                f"no shipped font has the character {shown}(U+{ord(char):04X} {name}); "
+                f"{_expected(char, book, faces)}",
+                "replace the character, or add a font that has it to fonts/fonts.yaml "
+                "(with the script in its `scripts`)", source, line,
             )
+
+
+def _expected(char: str, book: Book, faces: list[Face]) -> str:
+    """What the character's script asks: the language it is taken for, and its face."""
+    script = scripts.script(char)
+    what = f"it is of the {scripts.script_name(script)} script ({script})"
+    if script == "Hani":
+        what += f", set as {language_name(book.meta.han)} ({book.meta.han})"
+    elif script in ("Kana", "Hira"):
+        what += ", set as Japanese (ja)"
+    elif script == "Hang":
+        what += ", set as Korean (ko)"
+    face = next((f for f in faces if script in f.scripts), None)
+    if face:
+        return f"{what}, which fonts.yaml gives to {face.family}, and it lacks this one"
+    return f"{what}, which no face in fonts.yaml is given for"

@@ -29,7 +29,8 @@ from publish.source.limits import (
     read_text,
 )
 from publish.source.markup import check_inline, parse_text
-from publish.source.model import Book, Meta, Part, PartHeader
+from publish.source.metadata import Coded
+from publish.source.model import Book, Group, Meta, Part, PartHeader
 from publish.source.yamlfile import UNDRAWN, Lines, read_yaml
 from publish.source.yamlfile import characters as characters_of
 
@@ -47,18 +48,21 @@ def load_book(root: Path) -> Book:
     meta, lines, text = _load_yaml(Meta, root, "book.yaml")
     characters: dict[str, tuple[str, int]] = {}
     _note(characters, _rel(meta_path, root), characters_of(text, 1))
-    if len(meta.text) > MAX_PARTS:
+    files = meta.files
+    if len(files) > MAX_PARTS:
         raise SourceError(
             "S-TOO-MANY", f"`text` lists more than {MAX_PARTS:,} text files",
             "join parts into fewer files, or make two books of it (README: Limits)",
-            _rel(meta_path, root), lines.get(("text", MAX_PARTS), lines.get(("text",), 1)))
+            _rel(meta_path, root), _entry_lines(meta, lines)[MAX_PARTS])
     parts: list[Part] = []
     used: dict[str, str] = {}  # id -> the file that uses it
     id_lines: list[int] = []
     listed: set[str] = set()
     budget = Budget()
-    for index, name in enumerate(meta.text):
-        where = lines.get(("text", index), 1)
+    groups: dict[str, str] = {}  # a group's file -> its part's id
+    entry_lines = _entry_lines(meta, lines)
+    for index, (name, group) in enumerate(files):
+        where = entry_lines[index]
         path = inside(root, name, meta_path, where)
         if name in listed:
             raise SourceError(
@@ -74,6 +78,19 @@ def load_book(root: Path) -> Book:
                 "give each text file its own `id`", part.source, id_line,
             )
         used[part.id] = part.source
+        if group is None and any(isinstance(e, Group) and e.part == name for e in meta.text):
+            groups[name] = part.id
+        part = part.model_copy(update={
+            "group": groups.get(group) if group else None,
+            "matter": part.header.matter or part.kind.matter})
+        _fits_structure(part, group is not None, name in groups, bool(groups) or any(
+            isinstance(e, Group) for e in meta.text), (_rel(meta_path, root), where))
+        if parts and _ORDER[part.matter] < _ORDER[parts[-1].matter]:
+            raise SourceError(
+                "S-PART-ORDER", f"'{name}' is {part.matter} matter ({part.header.kind}) but "
+                f"comes after {parts[-1].source}, {parts[-1].matter} matter",
+                "list the front matter first, then the body, then the back matter; or set "
+                "the part's `matter:` in its header", _rel(meta_path, root), where)
         parts.append(part)
         id_lines.append(id_line)
     for part, id_line in zip(parts, id_lines, strict=True):
@@ -81,6 +98,56 @@ def load_book(root: Path) -> Book:
     key_lines = {".".join(map(str, key)): line for key, line in lines.items()}
     return Book(meta=meta, parts=parts, root=str(root), characters=characters,
                 key_lines=key_lines)
+
+
+_ORDER = {"front": 0, "body": 1, "back": 2}
+# The keys of the first format (Seven Letters' own, before issue 15), and what they became.
+OLD_KEYS = {
+    "title_zh": "give the Chinese title as an alternate form: title: {en: ..., zh-Hans: ...}",
+    "publisher_zh": "give it as an alternate form: publisher: {en: ..., zh-Hans: ...}",
+    "place_zh": "give it as an alternate form: place: {en: ..., zh-Hans: ...}",
+    "edition_zh": "give it as an alternate form: edition: {en: ..., zh-Hans: ...}",
+    "authors": "list them under `contributors:` (each name, kind, role, sort)",
+    "file_as": "write `sort:` (how a catalogue sorts the name)",
+    "year": "write `date:` (2026, 2026-03 or 2026-03-15)",
+    "print_identifier": "give the print edition's ISBN as isbn: {print: ...}",
+}
+
+
+def _entry_lines(meta: Meta, lines: Lines) -> list[int]:
+    """The line of book.yaml where `text` lists each file of `meta.files`, in its order."""
+    out: list[int] = []
+    for index, entry in enumerate(meta.text):
+        if isinstance(entry, Group):
+            out.append(lines.get(("text", index, "part"), 1))
+            out += [lines.get(("text", index, "chapters", at), 1)
+                    for at in range(len(entry.chapters))]
+        else:
+            out.append(lines.get(("text", index), 1))
+    return out
+
+
+def _fits_structure(part: Part, in_group: bool, heads_group: bool, grouped: bool,
+                    listed: tuple[str, int]) -> None:
+    """A `part` heads a group (`part:` in `text`) and nothing else does; a group holds
+    chapters (or letters); where the book is in parts, no chapter stands outside one."""
+    kind = part.header.kind
+    if heads_group != (kind == "part"):
+        raise SourceError(
+            "S-STRUCTURE", f"'{part.source}' is of kind '{kind}', but is listed "
+            f"{'as' if heads_group else 'not as'} a part (`part:` in `text`)",
+            "list a file of kind `part` as `- part: FILE` with its `chapters:`, and give "
+            "that file `kind: part`", *listed)
+    if in_group and not part.kind.chapter_like:
+        raise SourceError(
+            "S-STRUCTURE", f"'{part.source}' is a {kind}, listed among a part's chapters",
+            "a part holds chapters (or letters): list the others before or after the parts",
+            *listed)
+    if grouped and not in_group and part.kind.chapter_like:
+        raise SourceError(
+            "S-STRUCTURE", f"the {kind} '{part.source}' stands outside any part, but the "
+            "book is in parts", "list it under a part's `chapters:`, or make a part for it",
+            *listed)
 
 
 def _not_generated(part: Part, used: dict[str, str], line: int) -> None:
@@ -176,7 +243,7 @@ def _load_part(path: Path, root: Path, number: int, listed: tuple[str, int],
     header = _validate(PartHeader, data, keys, path, root)
     _check_markup(data, keys, rel)
     body = "\n".join(lines[end + 1 :])
-    if not body.strip():
+    if not body.strip() and header.kind not in ("part", "half-title"):  # a title alone
         raise SourceError(
             "S-TEXT-EMPTY", "the part has a header but no text",
             "write the part's text, or an `::: editorial` note saying why it has none",
@@ -215,16 +282,28 @@ def _validate(model: type[M], data: Any, lines: Lines, path: Path, root: Path) -
     try:
         return model.model_validate(data)
     except ValidationError as errors:
-        # An unknown key first: a misspelt key is also reported as a missing one.
-        first = min(errors.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        loc = tuple(first["loc"])
+        # An unknown key first (a misspelt key is also reported as a missing one), then a
+        # value refused with its own code, then the error deepest in the data (of the
+        # branches of a choice, `str | Group`, the one the value was meant for).
+        # At equal depth, an error of the value's type comes last: it is a branch's that
+        # the value was not meant for (a mapping is no string).
+        found = [(e, _data_path(tuple(e["loc"]), data, e["type"])) for e in errors.errors()]
+        first, loc = min(found, key=lambda f: (
+            f[0]["type"] != "extra_forbidden",
+            not isinstance((f[0].get("ctx") or {}).get("error"), Coded), -len(f[1]),
+            str(f[0]["type"]).endswith("_type")))
         line = _line_of(loc, lines)
         key = ".".join(str(part) for part in loc) or "(top level)"
         if first["type"] == "extra_forbidden":
             known = _fields_at(model, loc[:-1], data)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(known)}"
+            fix = OLD_KEYS.get(str(loc[-1]), fix)
             raise SourceError("S-UNKNOWN-KEY", f"unknown key '{key}'", fix, rel, line) from None
+        error = (first.get("ctx") or {}).get("error")
+        if isinstance(error, Coded):
+            message = f"'{key}': {error.message}" if loc else error.message
+            raise SourceError(error.code, message, error.fix, rel, line) from None
         if first["type"] == "missing":
             raise SourceError("S-MISSING-KEY", f"required key '{key}' is missing",
                               f"add '{loc[-1]}:' (see README: Writing a book)", rel, line) from None
@@ -232,6 +311,25 @@ def _validate(model: type[M], data: Any, lines: Lines, path: Path, root: Path) -
         if first["type"] in ("string_too_long", "too_long"):  # model.py's caps
             fix = "shorten it (README: Limits): each value must fit a catalogue record"
         raise SourceError("S-BAD-VALUE", f"'{key}': {first['msg']}", fix, rel, line) from None
+
+
+def _data_path(loc: tuple[str | int, ...], data: Any, kind: str) -> tuple[str | int, ...]:
+    """pydantic's location of an error as a path in the data: without the names it gives
+    the branches of a choice (`constrained-str`, `Group`) and the `[key]` of a mapping's
+    key; a missing or unknown key (`kind`) ends the path though it is not in the data."""
+    path: list[str | int] = []
+    for step in loc:
+        if isinstance(data, dict) and step in data:  # noqa: SIM114 (mypy: one index each)
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            continue
+        path.append(step)
+    if kind in ("missing", "extra_forbidden") and loc and isinstance(loc[-1], str) \
+            and (not path or path[-1] != loc[-1]):
+        path.append(loc[-1])
+    return tuple(path)
 
 
 def _line_of(loc: tuple[str | int, ...], lines: Lines) -> int:

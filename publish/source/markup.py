@@ -30,11 +30,13 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_core import block as block_phase
 from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, EN_DASH_RE
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 
 from publish.errors import SourceError
 from publish.source import ids, limits, quotes, refusals
 from publish.source.limits import Budget, Refusal
+from publish.source.metadata import Coded, language_tag
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _NO_BREAK = [
@@ -139,6 +141,36 @@ def _check_blocks(state: StateCore) -> None:
                               "link to a full web address, or remove the link")
 
 
+def _check_languages(state: StateCore) -> None:
+    """A span or a block may carry one attribute, its language (`{lang=ru}`), a BCP 47
+    tag: no class, id or style reaches an edition from the text."""
+    for block in state.tokens:
+        line = (block.map[0] + 1) if block.map else 1
+        for token in (block, *(block.children or ())):
+            if token.type == "softbreak":
+                line += 1
+            # The attributes the author may write: a span's, a block's (markdown-it's own,
+            # a link's href, an image's src, a list's start, are not the author's braces).
+            if not (token.type == "span_open" or (
+                    token is block and block.nesting == 1 and token.attrs)):
+                continue
+            own = {"start"} if token.type == "ordered_list_open" else set()
+            names = sorted(set(map(str, token.attrs)) - {"lang"} - own)
+            if not names and "lang" not in token.attrs and token.type != "span_open":
+                continue
+            # A block's attributes stand on the line before it (`{lang=de}`).
+            at = line if token is not block else max(1, line - 1)
+            if names or (token.type == "span_open" and "lang" not in token.attrs):
+                what = f"the attribute '{names[0]}'" if names else "a span with no language"
+                raise Refusal("S-ATTRIBUTE", at, f"{what}: of attributes, the text has only a "
+                              "language", "write {lang=ru} after a [span] or on the line "
+                              "before a block; remove the others")
+            try:
+                token.attrSet("lang", language_tag(str(token.attrGet("lang"))))
+            except Coded as refused:
+                raise Refusal(refused.code, at, refused.message, refused.fix) from None
+
+
 MAX_INLINE_NESTING = 20  # markdown-it's own limit for the inline rules (commonmark preset)
 
 
@@ -187,6 +219,10 @@ def markdown() -> MarkdownIt:
         rule = next(rule for rule in md.block.ruler.__rules__ if rule.name == name)
         md.block.ruler.at(name, limits.nested(rule.fn, name == "container_editorial"),
                           {"alt": rule.alt})
+    # `[мир]{lang=ru}` and `{lang=de}` on the line before a block: another language.
+    md.use(attrs_plugin, spans=True, after=("span_close",))
+    md.use(attrs_block_plugin)
+    md.core.ruler.push("check_languages", _check_languages)
     md.core.ruler.push("no_break_spaces", _no_break_spaces)
     md.core.ruler.push("block_ids", _block_ids)
     md.core.ruler.push("check_blocks", _check_blocks)

@@ -14,7 +14,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -24,32 +23,32 @@ from pydantic import (
 )
 
 from publish.source import ids
-from publish.source.markup import Text
+from publish.source.kinds import KINDS, Kind, KindName, Matter
+from publish.source.markup import Text, plain_text
+from publish.source.metadata import (
+    AUDIENCES,
+    Audience,
+    Coded,
+    Contributor,
+    Isbns,
+    LangTag,
+    LocalName,
+    LocalTitle,
+    Price,
+    PubDate,
+    Series,
+    Subjects,
+)
+from publish.source.values import MAX_ITEMS, Name, NonEmpty, Prose, Strict, Title
 
-# The longest text a value may hold, in characters. Each is far above what a real book
-# needs, and low enough that no field of a MARC record (9,999 bytes at most, records/
-# marc.py) can be too long, even if every character took UTF-8's 4 bytes: the longest
-# field holds a title and its Chinese title (245), or a page's lines (500).
-MAX_NAME = 200  # a name, a place, a subject, a line of a page or of a heading
-MAX_TITLE = 500  # a title: "The Life and Strange Surprizing Adventures of ..." is 370
-MAX_PROSE = 2_000  # the description, the rights
-MAX_ITEMS = 20  # authors, subjects, numbers, lines of a heading or an addressee
 MAX_PAGE_BLOCKS = 50  # blocks of the cover, the title page or the imprint
 MAX_PAGE_LINES = 100  # their lines together
 MAX_PAGE_CHARS = 2_000  # their characters together
 MAX_SLUG = 100  # the output files' names: dist/<slug>.epub
 MAX_ID = 100  # a part's id names its EPUB file
-
-
-def _text(most: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=most)
-
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Name = Annotated[str, _text(MAX_NAME)]
-Title = Annotated[str, _text(MAX_TITLE)]
-Prose = Annotated[str, _text(MAX_PROSE)]
 Lines = Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS * 5)]
+__all__ = ["AUDIENCES", "MAX_ITEMS", "Audience", "Contributor", "LocalName", "LocalTitle",
+           "NonEmpty", "Strict"]
 
 # A length as a user writes it: a number of ASCII digits (`\d` would take '１８' too),
 # a unit, and a space between them or not: 18mm, 18 mm, 0.5in, 0.5 IN. It is kept in
@@ -65,10 +64,6 @@ def _length(value: object) -> str:
         raise ValueError(f"{str(value)[:40]!r} is not a length: write a number and a unit: "
                          "18mm, 0.5in (digits 0-9; units mm, cm, in, pt)")
     return f"{match[1]}{match[2].lower()}"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 Length = Annotated[
@@ -89,27 +84,13 @@ def mm(length: str) -> float:
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def _isbn(value: str) -> bool:
-    """An ISBN-10 or ISBN-13 (hyphens allowed) whose check digit is right."""
-    digits = value.replace("-", "").upper()
-    if re.fullmatch(r"[0-9]{9}[0-9X]", digits):
-        return sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits)) \
-            % 11 == 0
-    if re.fullmatch(r"97[89][0-9]{10}", digits):
-        return sum((3 if i % 2 else 1) * int(c) for i, c in enumerate(digits)) % 10 == 0
-    return False
-
-
 def _urn(value: str) -> str:
-    scheme, _, rest = value.removeprefix("urn:").partition(":")
-    if not value.startswith("urn:") or scheme not in ("uuid", "isbn"):
-        raise ValueError("write urn:uuid: and a UUID, or urn:isbn: and an ISBN")
-    if scheme == "uuid" and not (_UUID.fullmatch(rest) and uuid.UUID(rest)):
+    rest = value.removeprefix("urn:uuid:")
+    if not value.startswith("urn:uuid:"):
+        raise ValueError("write urn:uuid: and a UUID (an ISBN goes under `isbn`)")
+    if not (_UUID.fullmatch(rest) and uuid.UUID(rest)):
         raise ValueError(f"'{rest[:50]}' is not a UUID: write its 32 hexadecimal digits as "
                          "8-4-4-4-12 (python3 -c 'import uuid; print(uuid.uuid4())' makes one)")
-    if scheme == "isbn" and not _isbn(rest):
-        raise ValueError(f"'{rest[:50]}' is not an ISBN: 10 or 13 digits (hyphens allowed) "
-                         "whose last is the check digit of the others")
     return value
 
 
@@ -117,48 +98,30 @@ URN = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60),
                 AfterValidator(_urn)]
 
 
-class Author(Strict):
-    name: Name
-    file_as: Name
-    role: Literal["aut", "edt", "trl", "pbl"] = "aut"
-
-
 class Original(Strict):
-    """The edition this one reproduces, as its title page and imprint give it."""
+    """The edition this one reproduces or translates, as its title page and imprint give
+    it: only for a reprint or a translation (a new book has none)."""
 
-    title: Title
-    title_zh: Title
-    authors: Annotated[list[Author], Field(min_length=1, max_length=MAX_ITEMS)]
-    publisher: Name
-    publisher_zh: Name
-    place: Name
-    place_zh: Name
-    year: Annotated[int, Field(ge=1450, le=2100)]
-    edition: Name
-    edition_zh: Name
-    numbers: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
-
-
-class Edition(Strict):
-    """This edition's own identity: `identifier` names the EPUB, `print_identifier` the
-    print edition (derived from `identifier` when not given: stable, never random)."""
-
-    identifier: URN
-    print_identifier: URN | None = None
-    short_title: Title
-    publisher: Name
-    year: Annotated[int, Field(ge=1450, le=2100)]
-    language: Literal["en"] = "en"
-    rights: Prose
-    subjects: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
-    description: Prose
-
+    title: LocalTitle | None = None  # the book's own title, if not given
+    language: LangTag  # the original's: a translation's differs from the book's
+    publisher: LocalName | None = None
+    place: LocalName | None = None
+    date: PubDate
+    edition: LocalName | None = None
+    numbers: Annotated[list[Name], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list)
 
     @property
-    def print_id(self) -> str:
-        if self.print_identifier:
-            return self.print_identifier
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.identifier + '#print')}"
+    def year(self) -> int:
+        return int(self.date[:4])
+
+
+class Scripts(Strict):
+    """The language given to text in a script the book's language does not use, where no
+    span names one: Han characters are Chinese, Japanese or Korean, which only the book
+    can say (kana is always Japanese, Hangul Korean)."""
+
+    han: Literal["zh-Hans", "zh-Hant", "ja", "ko"] | None = None
 
 
 class Block(Strict):
@@ -166,6 +129,7 @@ class Block(Strict):
 
     lines: Lines
     style: Literal["title", "publisher", "ornament", "plain", "note"] = "plain"
+    lang: LangTag | None = None  # the lines' language, if not the book's
 
 
 def _page_fits(blocks: list[Block]) -> list[Block]:
@@ -220,32 +184,115 @@ class Print(Strict):
         return self
 
 
+class Group(Strict):
+    """A part of the book ("Part One"): its own text file (of kind `part`), then its
+    chapters."""
+
+    part: NonEmpty
+    chapters: Annotated[list[NonEmpty], Field(min_length=1)]
+
+
 class Meta(Strict):
     """Everything in book.yaml."""
 
     slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$",
                                            max_length=MAX_SLUG)]
-    original: Original
-    edition: Edition
-    cover: Page
-    title_page: Page
-    imprint: Page
-    contents_heading: Name = "CONTENTS"
-    text: Annotated[list[NonEmpty], Field(min_length=1)]  # at most limits.MAX_PARTS
+    language: LangTag
+    scripts: Scripts = Scripts()
+    title: LocalTitle
+    subtitle: LocalTitle | None = None
+    short_title: Title | None = None  # the running head of left-hand pages; else the title
+    contributors: Annotated[list[Contributor], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list)
+    publisher: LocalName
+    place: LocalName | None = None
+    date: PubDate  # of this edition
+    edition: LocalName | None = None  # "Second edition", as printed
+    identifier: URN | None = None  # where the EPUB has no ISBN
+    isbn: Isbns = Isbns()
+    series: Series | None = None
+    rights: Prose | None = None
+    description: Prose | None = None
+    subjects: Subjects = Subjects()
+    keywords: Annotated[list[Name], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list)
+    audience: Audience = "general"
+    prices: Annotated[list[Price], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list)
+    original: Original | None = None
+    cover: Page | None = None  # the front cover's lines; else made from the metadata
+    title_page: Page | None = None  # line for line; else made from the metadata
+    imprint: Page | None = None  # the title page's verso; else a copyright page is made
+    contents_heading: Name = "Contents"
+    text: Annotated[list[NonEmpty | Group], Field(min_length=1)]  # at most limits.MAX_PARTS
     print: Print
+
+    @model_validator(mode="after")
+    def _named(self) -> Meta:
+        if self.identifier is None and self.isbn.epub is None:
+            raise Coded("S-MISSING-KEY", "the EPUB has neither an identifier nor an ISBN",
+                        "add 'identifier: urn:uuid:...' (python3 -c 'import uuid; "
+                        "print(uuid.uuid4())' makes one), or 'isbn: {epub: ...}'")
+        return self
+
+    @property
+    def epub_id(self) -> str:
+        """The EPUB's identifier: its ISBN as a URN, else `identifier`."""
+        return f"urn:isbn:{self.isbn.epub}" if self.isbn.epub else str(self.identifier)
+
+    @property
+    def print_id(self) -> str:
+        """The print edition's: its ISBN, else one derived from the EPUB's (stable, never
+        random)."""
+        if self.isbn.print:
+            return f"urn:isbn:{self.isbn.print}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.epub_id + '#print')}"
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or plain_text(self.title.text)
+
+    @property
+    def han(self) -> str:
+        """The language of Han characters no span names."""
+        if self.scripts.han:
+            return self.scripts.han
+        if self.language.split("-")[0] in ("ja", "ko"):
+            return self.language.split("-")[0]
+        hant = ("-Hant", "-TW", "-HK", "-MO")
+        return "zh-Hant" if self.language.startswith("zh") and any(
+            h in self.language for h in hant) else "zh-Hans"
+
+    @property
+    def files(self) -> list[tuple[str, str | None]]:
+        """Every text file in reading order, with the file of the part (group) it is in."""
+        out: list[tuple[str, str | None]] = []
+        for entry in self.text:
+            if isinstance(entry, Group):
+                out.append((entry.part, None))
+                out += [(chapter, entry.part) for chapter in entry.chapters]
+            else:
+                out.append((entry, None))
+        return out
 
 
 class PartHeader(Strict):
     """The YAML header of one text file."""
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=MAX_ID)]
-    kind: Literal["preface", "letter"]
+    kind: KindName
     title: Title
     # The lines as printed; else the title is printed.
     heading: Annotated[list[Title], Field(min_length=1, max_length=MAX_ITEMS)] | None = None
     heading_printed: bool = True  # false: the original prints none; kept for navigation only
-    short_title: Title
-    in_contents: bool = True
+    short_title: Title | None = None  # the running head of right-hand pages; else the title
+    in_contents: bool | None = None  # listed in the printed contents: as the kind says
+    matter: Matter | None = None  # front, body or back matter: as the kind says
+    lang: LangTag | None = None  # the part's language, if not the book's
     date: dt.date | None = None
     dateline: Name | None = None
     sender: Name | None = None
@@ -268,6 +315,14 @@ class PartHeader(Strict):
                 raise ValueError(f"a letter needs {', '.join(missing)}")
         return self
 
+    @property
+    def listed(self) -> bool:
+        return KINDS[self.kind].listed if self.in_contents is None else self.in_contents
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or plain_text(self.title)
+
 
 class Part(Strict):
     """One text file: its header, its text (as written, and parsed) and where it came from."""
@@ -280,6 +335,12 @@ class Part(Strict):
     source: str  # the file, as named in messages
     number: int
     text: Text = Field(exclude=True, repr=False)  # `body` parsed (a function of it)
+    group: str | None = None  # the id of the part (group of chapters) it is in
+    matter: Matter = "body"  # as its header or its kind says
+
+    @property
+    def kind(self) -> Kind:
+        return KINDS[self.header.kind]
 
     @property
     def id(self) -> str:
