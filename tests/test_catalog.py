@@ -31,6 +31,10 @@ ONIX = {"o": "http://ns.editeur.org/onix/3.0/reference"}
 SOURCE = PROJECT / "source"
 PER_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 ROMAN = re.compile(r"^[ivxlcdm]+$")
+# The kinds of part the printed contents leaves out unless a header says otherwise (the
+# EPUB Structural Semantics' pages that carry no heading of their own in a contents).
+UNLISTED_KINDS = {"half-title", "dedication", "epigraph", "colophon"}
+MARC_LANGUAGES = {"en": "eng", "zh": "chi"}  # ISO 639-2/B (MARC Code List for Languages)
 
 
 def read_marcxml(path: Path) -> list[pymarc.Record]:
@@ -59,11 +63,21 @@ def book() -> dict[str, Any]:
 def contents(book: dict[str, Any]) -> list[str]:
     """The titles of the parts the printed contents lists, from the text files' headers."""
     titles = []
-    for name in book["text"]:
-        header = yaml.safe_load((SOURCE / name).read_text(encoding="utf-8").split("---")[1])
-        if header.get("in_contents", True):
+    for header in headers(book):
+        if header.get("in_contents", header["kind"] not in UNLISTED_KINDS):
             titles.append(header["title"])
     return titles
+
+
+def headers(book: dict[str, Any]) -> list[dict[str, Any]]:
+    """The text files' headers in reading order (Seven Letters has no groups of parts)."""
+    return [yaml.safe_load((SOURCE / name).read_text(encoding="utf-8").split("---")[1])
+            for name in book["text"]]
+
+
+def in_english(text: str | dict[str, str]) -> str:
+    """A text of book.yaml: a string, or its forms by language tag (the English one)."""
+    return text if isinstance(text, str) else text["en"]
 
 
 @pytest.fixture(scope="module")
@@ -156,10 +170,19 @@ def test_leader_and_008_are_built_position_by_position(records: dict[str, pymarc
         fixed = record["008"].data
         assert fixed is not None and len(fixed) == 40
         assert fixed[:6] == entered
-        assert fixed[7:11] == str(book["edition"]["year"])
-        assert fixed[11:15] == str(book["original"]["year"])
-        assert fixed[35:38] == "eng"
+        # A reprint (its original in its own language): type "r", then both years.
+        assert book["original"]["language"] == book["language"]
+        assert fixed[6] == "r"
+        assert fixed[7:11] == str(book["date"])[:4]
+        assert fixed[11:15] == str(book["original"]["date"])[:4]
+        assert fixed[15:18] == "xx "  # book.yaml names no country
+        assert fixed[22] == "g"  # audience: general (book.yaml's default)
+        assert fixed[35:38] == MARC_LANGUAGES[book["language"]]
         assert fixed[23] == ("o" if kind == "epub" else " ")
+        # Literary form: letters, because every chapter of the book is a letter.
+        kinds = {h["kind"] for h in headers(book)} - {"preface"}
+        assert kinds == {"letter"} and fixed[33] == "i"
+        assert not record.get_fields("041")  # English, from English: no translation
 
 
 # --- linkage ---------------------------------------------------------------------------
@@ -186,11 +209,10 @@ def test_the_editions_link_each_other(records: dict[str, pymarc.Record],
     assert records["print"]["776"]["w"] == records["epub"]["001"].data
     assert records["epub"]["776"]["w"] == records["print"]["001"].data
     epub, paper = onix["ED"], next(p for form, p in onix.items() if form != "ED")
-    own = {form: values(p, "o:ProductIdentifier[o:ProductIDType='01']/o:IDValue")[0]
-           for form, p in onix.items()}
-    assert values(epub, ".//o:RelatedProduct/o:ProductIdentifier/o:IDValue")[0] == own[
-        values(paper, "o:DescriptiveDetail/o:ProductForm")[0]]
-    assert values(paper, ".//o:RelatedProduct/o:ProductIdentifier/o:IDValue")[0] == own["ED"]
+    own = {form: values(p, "o:ProductIdentifier/o:IDValue") for form, p in onix.items()}
+    alternative = ".//o:RelatedProduct[o:ProductRelationCode='06']/o:ProductIdentifier/o:IDValue"
+    assert values(epub, alternative) == own[values(paper, "o:DescriptiveDetail/o:ProductForm")[0]]
+    assert values(paper, alternative) == own["ED"]
 
 
 # --- cross-checks ----------------------------------------------------------------------
@@ -199,7 +221,7 @@ def test_the_editions_link_each_other(records: dict[str, pymarc.Record],
 def test_titles_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
                       records: dict[str, pymarc.Record],
                       onix: dict[str, etree._Element]) -> None:
-    title, title_zh = book["original"]["title"], book["original"]["title_zh"]
+    title, title_zh = book["title"]["en"], book["title"]["zh-Hans"]
     assert opf_meta(epub, "//dc:title/text()") == [title]
     assert opf_meta(epub, "//opf:meta[@refines='#title'][@property='alternate-script']"
                           "/text()") == [title_zh]
@@ -208,9 +230,12 @@ def test_titles_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
     for record in records.values():
         assert record["245"]["a"] == f"{title} ="
         assert record["245"]["b"].rstrip(".") == title_zh
+        assert record["245"].indicators == ("0", "0")  # entered under its title
         assert record["246"]["a"] == title_zh and record["246"].indicators == ("3", "1")
-        assert [f["a"] for f in record.get_fields("880") if f["6"].startswith("246")] == [
-            title_zh]
+        # book.yaml gives the Chinese title no romanized form: it stands in the regular
+        # fields as it is, and no 880 repeats it (an 880 pairs a romanization with it).
+        assert not [f for f in record.get_fields("880") if f["6"][:3] in ("245", "246")]
+        assert record["245"].get("6") is None and record["246"].get("6") is None
     for product in onix.values():
         assert values(product, ".//o:TitleDetail[o:TitleType='01']//o:TitleText") == [title]
         chinese = product.xpath(".//o:TitleDetail[o:TitleType='06']//o:TitleText",
@@ -221,8 +246,11 @@ def test_titles_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
 def test_authors_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
                        records: dict[str, pymarc.Record],
                        onix: dict[str, etree._Element]) -> None:
-    names = [a["name"] for a in book["original"]["authors"]]
-    filed = [a["file_as"] for a in book["original"]["authors"]]
+    authors = book["contributors"]
+    assert {a["kind"] for a in authors} == {"organisation"}
+    assert all(a.get("role", "aut") == "aut" for a in authors)
+    names = [in_english(a["name"]) for a in authors]
+    filed = [a["sort"] for a in authors]
     assert opf_meta(epub, "//dc:creator/text()") == names
     assert opf_meta(epub, "//opf:meta[@property='file-as']/text()") == filed
     with pikepdf.open(seven_letters / "seven-letters.pdf") as pdf, pdf.open_metadata() as xmp:
@@ -232,7 +260,8 @@ def test_authors_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
         assert headings == filed
         assert all(f.indicators == ("2", " ") and f["4"] == "aut"
                    for f in record.get_fields("710"))
-        assert not record.get_fields("100", "110", "111")  # entered under its title
+        # A compilation of two bodies' letters is entered under its title (RDA 6.27.1.4).
+        assert not record.get_fields("100", "110", "111", "130")
     for product in onix.values():
         assert values(product, ".//o:Contributor/o:CorporateName") == names
         assert set(values(product, ".//o:Contributor/o:ContributorRole")) == {"A01"}
@@ -241,11 +270,11 @@ def test_authors_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
 def test_identifiers_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
                            records: dict[str, pymarc.Record],
                            onix: dict[str, etree._Element]) -> None:
-    identifier = book["edition"]["identifier"]
-    # The print edition's own identifier: book.yaml's print_identifier, or (documented in
+    identifier = book["identifier"]
+    # Seven Letters has no ISBN: the print edition's own identifier is (documented in
     # README) a name-based uuid of the EPUB's.
-    print_id = book["edition"].get("print_identifier") or "urn:uuid:" + str(
-        uuid.uuid5(uuid.NAMESPACE_URL, identifier + "#print"))
+    assert "isbn" not in book
+    print_id = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, identifier + "#print"))
     assert print_id != identifier
     unique = epub.opf.get("unique-identifier")
     assert opf_meta(epub, f"//dc:identifier[@id='{unique}']/text()") == [identifier]
@@ -259,11 +288,13 @@ def test_identifiers_agree(book: dict[str, Any], epub: Epub, seven_letters: Path
     for kind, record in records.items():
         assert [f["a"] for f in record.get_fields("024")] == [own[kind]], kind
         assert record["024"].indicators == ("8", " ")
+        assert not record.get_fields("020")  # no ISBN
         other = print_id if kind == "epub" else identifier
-        assert record["776"]["o"] == other
+        assert record["776"]["o"] == other and record["776"].get("z") is None
     for form, product in onix.items():
         assert values(product, "o:ProductIdentifier[o:ProductIDType='22']/o:IDValue") == [
             identifier if form == "ED" else print_id], form
+        assert not values(product, "o:ProductIdentifier[o:ProductIDType='15']/o:IDValue")
 
 
 def test_page_counts_agree_with_the_printed_pages(labels: list[str], book: dict[str, Any],
@@ -342,18 +373,30 @@ def test_epub_records_declare_what_the_epub_declares(epub: Epub,
 def test_notes_describe_the_1964_original_and_the_letters(
         book: dict[str, Any], contents: list[str], records: dict[str, pymarc.Record]) -> None:
     original = book["original"]
+    year = str(original["date"])[:4]
     for record in records.values():
         assert record["505"]["a"].rstrip(".").split(" -- ") == contents
         assert len(contents) == 7
         note = record["534"]
-        assert note["c"] == f"{original['place']} : {original['publisher']}, {original['year']}."
+        assert note["p"] == "Originally published:"  # a reprint, not a translation
+        assert note["c"] == (f"{original['place']['en']} : {original['publisher']['en']}, "
+                             f"{year}.")
+        assert note["b"] == f"{original['edition']['en']}."
         chinese = next(f for f in record.get_fields("880") if f["6"].startswith("534"))
-        assert original["publisher_zh"] in chinese["c"] and original["place_zh"] in chinese["c"]
+        assert original["publisher"]["zh-Hans"] in chinese["c"]
+        assert original["place"]["zh-Hans"] in chinese["c"]
+        assert chinese["b"] == f"{original['edition']['zh-Hans']}."
         imprint = " ".join(f["a"] for f in record.get_fields("500"))
-        assert original["edition_zh"] in imprint and original["title_zh"] in imprint
+        assert original["edition"]["zh-Hans"] in imprint and book["title"]["zh-Hans"] in imprint
         assert all(number in imprint for number in original["numbers"])
         assert record["264"].indicators == (" ", "1")
-        assert record["264"]["b"].rstrip(",") == book["edition"]["publisher"]
+        assert record["264"]["b"].rstrip(",") == book["publisher"]
+        assert record["264"]["c"] == f"{book['date']}."
+        # book.yaml names no place for this edition: RDA's "not identified".
+        assert "place" not in book
+        assert record["264"]["a"] == "[Place of publication not identified] :"
+        assert [f["a"] for f in record.get_fields("546")] == [
+            f"In English; parallel title and the imprint of the {year} edition in Chinese."]
 
 
 def test_records_are_reproducible_and_catalog_writes_only_them(tmp_path: Path) -> None:
@@ -370,17 +413,24 @@ def test_records_are_reproducible_and_catalog_writes_only_them(tmp_path: Path) -
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_a_description_too_long_for_marc_is_a_source_error(minimal: Path,
-                                                            tmp_path: Path) -> None:
+def test_a_title_too_long_for_marc_is_a_source_error(minimal: Path, tmp_path: Path) -> None:
+    """Every form of book.yaml's values fits its own limit, but a title with eighteen
+    parallel titles of 500 Cyrillic letters (2 bytes each) makes a 245 of 18,000 bytes:
+    more than ISO 2709's 9,999. The build names the key and its line, and writes nothing."""
     from publish.build.pipeline import build
     from publish.errors import SourceError
 
     meta = minimal / "book.yaml"
-    short = "description: Two short letters used by the tests."
-    meta.write_text(meta.read_text(encoding="utf-8").replace(
-        short, "description: " + "letters " * 1300), encoding="utf-8")
+    tags = ["ru", "uk", "bg", "sr-Cyrl", "mk", "be", "kk", "ky", "mn", "tg", "tt", "ba",
+            "cv", "ce", "os", "ab", "av", "udm"]
+    forms = "".join(f"\n  {tag}: {'Ж' * 500}" for tag in tags)
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("  zh-Hans: 两封信\n", f"  zh-Hans: 两封信{forms}\n", 1),
+                    encoding="utf-8")
     with pytest.raises(SourceError) as raised:
         build(minimal, tmp_path / "dist", ["marc"])
     assert raised.value.code == "S-BAD-VALUE"
-    assert "edition.description" in str(raised.value)
+    assert "title is too long" in str(raised.value) and "245" in str(raised.value)
+    title_line = text.splitlines().index("title:") + 1
+    assert f"book.yaml:{title_line}" in str(raised.value)
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())

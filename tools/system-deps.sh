@@ -6,7 +6,7 @@
 #   --need build   only what building the book needs: Pango (WeasyPrint), libharfbuzz-subset
 #                  and qpdf (every build preflights its print files with qpdf --check)
 #   --need test    everything (the default): also Java (EPUBCheck), chromium, Node.js + npm
-#                  (DAISY Ace) and poppler-utils (the PDF checks)
+#                  (DAISY Ace), poppler-utils (the PDF checks) and MARC::Lint (the records)
 #   --install      install what is missing with apt-get, as root or through sudo (which may ask
 #                  for a password)
 #   --auto         what `make` uses: install what is missing with apt-get when that needs no
@@ -89,6 +89,9 @@ if [ "$need" = test ]; then
     check "poppler-utils (pdftoppm, pdftotext, pdffonts)" "poppler-utils" \
         "the PDF checks render pages, extract text and list embedded fonts with them" \
         "has_command pdftoppm && has_command pdftotext && has_command pdffonts"
+    check "MARC::Lint (libmarc-lint-perl)" "libmarc-lint-perl" \
+        "the tests run MARC::Lint on the MARC records (tests/marclint.pl)" \
+        "perl -MMARC::Lint -e 1 2>/dev/null"
 fi
 
 missing_indexes() {

@@ -1,15 +1,15 @@
 """MARC 21 records of both editions, as MARCXML and as binary MARC (ISO 2709).
 
 Two bibliographic records, one for the print edition and one for the EPUB, described by
-RDA as a new edition of the 1964 original and linked to each other (776). Everything
-comes from the source and the built files: the extent from the PDF's page labels (the
-pages a cataloguer counts, "iv, 21 pages"), the height from the trim, the EPUB's format
-and accessibility from its own package document.
+RDA and linked to each other (776). Everything comes from the source and the built
+files: the extent from the PDF's page labels (the pages a cataloguer counts, "iv, 21
+pages"), the height from the trim, the EPUB's format and accessibility from its own
+package document; the languages and the literary form from book.yaml and the kinds of
+part (coded.py), the names and subjects as access points (headings.py).
 
-Script: the source holds the Chinese title in Han characters but no romanization, so the
-regular 245/246 carry the Chinese as it is (a Unicode record) and their 880s carry the
-same in the vernacular with the script code $1 (CJK), the pairing MARC 21 asks for; a
-romanized title in book.yaml would belong in the regular fields.
+Scripts (scripts.py): a text with a romanized (Latin-script) form has it in the regular
+field and its other script in an 880 linked by $6, with that script's code ($1 CJK, (N
+Cyrillic, ...); a text in one script only stands in the regular field as it is.
 """
 
 from __future__ import annotations
@@ -17,19 +17,46 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from lxml import etree
-from pymarc import Field, Indicators, Leader, Record, Subfield, XMLWriter
+from pymarc import Field, Leader, Record, XMLWriter
 
 from publish.editions.epub import Epub
 from publish.errors import SourceError
 from publish.layout.interior import Interior
 from publish.layout.labels import roman
+from publish.records.coded import (
+    fixed_fields,
+    language_codes,
+    language_note,
+    page_languages,
+    translated,
+)
+from publish.records.headings import (
+    main_entry,
+    name_field,
+    subject_fields,
+    terminal,
+)
+from publish.records.marcfields import (
+    Builder,
+    linked,
+    make_field,
+    nonfiling,
+    original_note,
+    publication,
+    series,
+    series_entry,
+    title_statement,
+    vern,
+)
+from publish.records.scripts import single
 from publish.render.html import block_lines
 from publish.source.markup import plain_text
+from publish.source.metadata import language_name
 from publish.source.model import mm
 from publish.stage import Facts, Job, NoFacts, Output
 
@@ -42,16 +69,13 @@ Kind = Literal["print", "epub"]
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-LANGUAGES = {"en": ("eng", "English")}  # book.yaml's language -> MARC code, name
-RELATORS = {"aut": "author", "edt": "editor", "trl": "translator", "pbl": "publisher"}
-NO_PLACE = "[Place of publication not identified]"  # RDA 2.8.2.6: book.yaml names none
 # ISO 2709: a directory entry holds a field's length in 4 digits, the leader a record's in 5.
 MAX_FIELD, MAX_RECORD = 9999, 99999
 # Where a field's text comes from, to name it (and its line) when it is too long for a
-# record. model.py's caps on the values' lengths make that impossible, the contents note
+# record. model.py's caps on the values' lengths make that unlikely; the contents note
 # (505) is split and cut to fit (`contents_fields`): the check stays, as a guard.
-SOURCE_KEY = {"245": "original.title", "505": "the parts' `title`",
-              "520": "edition.description", "540": "edition.rights"}
+SOURCE_KEY = {"245": "title", "246": "title", "505": "the parts' `title`",
+              "520": "description", "540": "rights", "534": "original"}
 # What a 505 field adds to its text in the record: its directory entry (12 bytes), its
 # indicators, `$a` and its terminator; and what its text holds at most (with " --").
 FIELD_COST = 12 + 2 + 2 + 1
@@ -59,6 +83,8 @@ CONTENTS_TEXT = MAX_FIELD - FIELD_COST
 # Not strftime("%B"): its month names follow the locale, and the records must not.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
+
+
 @dataclass(frozen=True)
 class Extent:
     """The interior's pages as RDA counts them: the last number of each numbered sequence."""
@@ -102,42 +128,12 @@ def control_number(meta: Meta, kind: Kind) -> str:
     return f"{meta.slug}-{meta.print.binding if kind == 'print' else 'epub'}"
 
 
-def _field(tag: str, ind: str, *pairs: tuple[str, str]) -> Field:
-    return Field(tag, indicators=Indicators(ind[0], ind[1]),
-                 subfields=[Subfield(code, value) for code, value in pairs])
-
-
-@dataclass
-class _Builder:
-    """One record under construction; 880s are numbered in the order they are linked."""
-
-    record: Record = field(default_factory=lambda: Record(force_utf8=True))
-    linked: list[Field] = field(default_factory=list)
-
-    # Fields are appended to `record.fields`: pymarc 5.4's add_field() has no annotations.
-    def control(self, tag: str, data: str) -> None:
-        self.record.fields.append(Field(tag, data=data))
-
-    def add(self, tag: str, ind: str, *pairs: tuple[str, str],
-            vernacular: Sequence[tuple[str, str]] = ()) -> None:
-        if not vernacular:
-            self.record.fields.append(_field(tag, ind, *pairs))
-            return
-        occurrence = f"{len(self.linked) + 1:02d}"
-        self.record.fields.append(_field(tag, ind, ("6", f"880-{occurrence}"), *pairs))
-        # The 880 repeats the indicators of its field; $1 = CJK script (MARC 21 App. A).
-        self.linked.append(_field("880", ind, ("6", f"{tag}-{occurrence}/$1"), *vernacular))
-
-    def finish(self) -> Record:
-        self.record.fields.extend(self.linked)
-        return self.record
-
-
 def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Record:
-    meta, original, edition = job.book.meta, job.book.meta.original, job.book.meta.edition
+    book = job.book
+    meta, original = book.meta, book.meta.original
     when = dt.datetime.fromtimestamp(job.epoch, dt.UTC)
     epub = kind == "epub"
-    b = _Builder()
+    b = Builder()
     # Leader: new record, language material, monograph, UCS/Unicode, full level, ISBD
     # punctuation; record length and base address are filled in by _with_lengths.
     b.record.leader = Leader("00000nam a2200000 i 4500")
@@ -146,24 +142,40 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
     if epub:  # computer file, online, document (006 for the e-resource aspects)
         b.control("006", "m     o  d        ")
     b.control("007", "cr |n|||||||||" if epub else "ta")
-    b.control("008", fixed_fields(meta, when, epub))
-    own = edition.identifier if epub else edition.print_id
-    scheme, _, value = own.removeprefix("urn:").partition(":")
+    b.control("008", fixed_fields(book, when, epub))
+    isbn = meta.isbn.epub if epub else meta.isbn.print
     qualifier = "EPUB" if epub else meta.print.binding
-    if scheme == "isbn":
-        b.add("020", "  ", ("a", value.replace("-", "")), ("q", qualifier))
+    if isbn:
+        b.add("020", "  ", ("a", isbn), ("q", qualifier))
     else:  # a URN of no registered scheme: 024 8_ (unspecified type of standard number)
-        b.add("024", "8 ", ("a", own), ("q", qualifier))
-    b.add("040", "  ", ("a", edition.publisher), ("b", "eng"), ("e", "rda"),
-          ("c", edition.publisher))
-    title, title_zh = original.title, original.title_zh
-    skip = next((len(a) for a in ("The ", "A ", "An ") if title.startswith(a)), 0)
-    # No 1XX: a compilation of two bodies' letters is entered under its title (245 0_).
-    title_pairs = (("a", f"{title} ="), ("b", f"{title_zh}."))
-    b.add("245", f"0{skip}", *title_pairs, vernacular=title_pairs)
-    b.add("246", "31", ("a", title_zh), vernacular=[("a", title_zh)])
-    b.add("264", " 1", ("a", f"{NO_PLACE} :"), ("b", f"{edition.publisher},"),
-          ("c", f"{edition.year}."))
+        b.add("024", "8 ", ("a", meta.epub_id if epub else meta.print_id), ("q", qualifier))
+    publisher = single(meta.publisher, meta.language)
+    b.add("040", "  ", ("a", publisher.text), ("b", "eng"), ("e", "rda"), ("c", publisher.text))
+    if codes := language_codes(book):
+        b.add("041", codes[0], *codes[1])
+    main = main_entry(book)
+    heading = name_field(main, meta.language) if main else None
+    if heading:
+        b.name(heading.tag(True), heading)
+    if original and original.title and translated(meta):
+        # The work's preferred title: the original's, with the translation's language
+        # (RDA 6.27.3); under a 1XX in 240, else as the main entry, 130.
+        work = single(original.title, meta.language)
+        language = ("l", f"{language_name(meta.language)}.")
+        skip = str(nonfiling(work.text, work.lang))
+        b.add("240" if heading else "130", f"1{skip}" if heading else f"{skip} ",
+              ("a", terminal(work.text)), language,
+              **vern(work, [("a", terminal(work.original)), language]))
+    proper = title_statement(b, book, heading is not None)
+    edition = single(meta.edition, meta.language) if meta.edition else None
+    if edition:
+        b.add("250", "  ", ("a", terminal(edition.text)),
+              **vern(edition, [("a", terminal(edition.original))]))
+    place = single(meta.place, meta.language) if meta.place else None
+    published = publication(place, publisher, meta.year)
+    script = next((f.script for f in (place, publisher) if f and f.vernacular), None)
+    b.add("264", " 1", *published,
+          **linked(publication(place, publisher, meta.year, vernacular=True), script))
     if epub:
         b.add("300", "  ", ("a", f"1 online resource ({extent.statement})"))
     else:
@@ -176,46 +188,50 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
     if epub:
         b.add("347", "  ", ("a", "text file"), ("2", "rdaft"))
         b.add("347", "  ", ("b", f"EPUB {package.version}".strip()))
-    # Quoted line for line, "|" marking the original's line breaks (as DCRM transcribes).
-    title_page, imprint = (" | ".join(block_lines(x)) for x in (meta.title_page, meta.imprint))
-    b.add("500", "  ", ("a", f"Title page of the {original.year} edition reproduced: "
-                             f"{title_page}."))
-    b.add("500", "  ", ("a", f"Imprint of the {original.year} edition reproduced on the verso "
-                             f"of the title page, in Chinese: {imprint}."))
-    contents = [plain_text(p.header.title) for p in job.book.parts if p.header.in_contents]
+    series(b, meta)
+    if original:
+        # Quoted line for line, "|" marking the original's line breaks (as DCRM
+        # transcribes), where book.yaml gives the original's pages line for line.
+        if meta.title_page:
+            b.add("500", "  ", ("a", f"Title page of the {original.year} edition "
+                                     f"reproduced: {' | '.join(block_lines(meta.title_page))}."))
+        if meta.imprint:
+            names = " and ".join(language_name(t) for t in page_languages(meta.imprint, meta))
+            where = f"the verso of the title page{', in ' + names if names else ''}"
+            b.add("500", "  ", ("a", f"Imprint of the {original.year} edition reproduced on "
+                                     f"{where}: {' | '.join(block_lines(meta.imprint))}."))
+    contents = [plain_text(p.header.title) for p in book.parts if p.header.listed]
     b.record.fields.extend(contents_fields(contents))
-    b.add("520", "  ", ("a", edition.description))
+    if meta.description:
+        b.add("520", "  ", ("a", meta.description))
     if epub and package.summary:  # 532 8_: accessibility note, no display constant
         b.add("532", "8 ", ("a", package.summary))
-    b.add("534", "  ", ("p", "Originally published:"), ("t", f"{title}."),
-          ("b", f"{original.edition}."),
-          ("c", f"{original.place} : {original.publisher}, {original.year}."),
-          vernacular=[("p", "Originally published:"), ("t", f"{title_zh}."),
-                      ("b", f"{original.edition_zh}."),
-                      ("c", f"{original.place_zh} : {original.publisher_zh}, "
-                            f"{original.year}.")])
-    b.add("540", "  ", ("a", edition.rights))
-    language = LANGUAGES[edition.language][1]
-    b.add("546", "  ", ("a", f"In {language}; parallel title and the imprint of the "
-                             f"{original.year} edition in Chinese."))
+    if original:
+        original_note(b, meta)
+    if meta.rights:
+        b.add("540", "  ", ("a", meta.rights))
+    b.add("546", "  ", ("a", language_note(book)))
     viewed = f"{MONTHS[when.month - 1]} {when.day}, {when.year}"
     b.add("588", "0 ", ("a", f"Description based on online resource; title from title page "
                              f"(viewed {viewed})." if epub else "Title from title page."))
-    for subject in edition.subjects:
-        b.add("653", "  ", ("a", subject))
-    for author in original.authors:
-        body, _, subordinate = author.file_as.partition(". ")
-        names = [("a", f"{body}."), ("b", subordinate)] if subordinate else [("a", body)]
-        names[-1] = (names[-1][0], f"{names[-1][1]},")
-        b.add("710", "2 ", *names, ("e", f"{RELATORS[author.role]}."), ("4", author.role))
+    for subject in subject_fields(book):
+        b.add(subject.tag, subject.ind, *subject.pairs)
+    for contributor in meta.contributors:
+        if contributor is not main:
+            added = name_field(contributor, meta.language)
+            b.name(added.tag(False), added)
     other: Kind = "print" if epub else "epub"
-    b.add("776", "08", ("i", "Print version:" if epub else "Online version:"),
-          ("t", f"{title}."),
-          ("d", f"{NO_PLACE} : {edition.publisher}, {edition.year}."),
+    other_isbn = meta.isbn.print if epub else meta.isbn.epub
+    entry = [("a", terminal(" ".join(v for c, v in heading.pairs if c in "abd").rstrip(",")))
+             ] if heading else []
+    b.add("776", "08", ("i", "Print version:" if epub else "Online version:"), *entry,
+          ("t", terminal(proper.text)),
+          ("d", " ".join(v for _, v in published)),
           ("h", f"{extent.statement} ; {height_cm(meta)} cm" if epub else
            f"1 online resource ({extent.statement})"),
-          ("o", edition.print_id if epub else edition.identifier),
+          ("z", other_isbn) if other_isbn else ("o", meta.print_id if epub else meta.epub_id),
           ("w", control_number(meta, other)))
+    series_entry(b, meta)
     record = b.finish()
     tags = [f.tag for f in record.fields]
     if "505" in tags and len(record.as_marc()) > MAX_RECORD:  # too many parts' titles
@@ -248,31 +264,9 @@ def contents_fields(titles: Sequence[str], room: int = MAX_RECORD) -> list[Field
     if current:
         chunks.append(current)
     complete = sum(map(len, chunks)) == len(titles)
-    return [_field("505", ("0 " if complete else "1 ") if index == 0 else "8 ",
+    return [make_field("505", ("0 " if complete else "1 ") if index == 0 else "8 ",
                    ("a", " -- ".join(chunk) + ("." if index == len(chunks) - 1 else " --")))
             for index, chunk in enumerate(chunks)]
-
-
-def fixed_fields(meta: Meta, when: dt.datetime, epub: bool) -> str:
-    """008 for books, 40 positions: each value below is one or more of them, in order."""
-    values = [
-        when.strftime("%y%m%d"),  # 00-05 date entered on file
-        "r",  # 06 reprint/reissue date and original date
-        f"{meta.edition.year:04d}", f"{meta.original.year:04d}",  # 07-10, 11-14
-        "xx ",  # 15-17 place of publication unknown (book.yaml names none)
-        "    ",  # 18-21 no illustrations
-        " ",  # 22 target audience unknown or not specified
-        "o" if epub else " ",  # 23 form of item: online, or none of the others (print)
-        "    ",  # 24-27 nature of contents
-        " ", "0", "0", "0", " ",  # 28 not govt, 29 conference, 30 festschrift, 31 index, 32
-        "i",  # 33 literary form: letters
-        " ",  # 34 no biographical material
-        LANGUAGES[meta.edition.language][0],  # 35-37 language
-        " ", "d",  # 38 not modified, 39 cataloguing source: other
-    ]
-    data = "".join(values)
-    assert len(data) == 40, f"008 has {len(data)} positions"  # a bug, not the source's
-    return data
 
 
 def _with_lengths(record: Record, job: Job) -> Record:
@@ -283,15 +277,17 @@ def _with_lengths(record: Record, job: Job) -> Record:
     for f in record.fields:
         size = len(f.as_marc(encoding="utf-8"))
         if size > MAX_FIELD:
-            key = SOURCE_KEY.get(f.tag, "a value")
+            tag = str(f["6"])[:3] if f.tag == "880" else f.tag  # an 880: its field's
+            key = SOURCE_KEY.get(tag, "a value")
             raise SourceError("S-BAD-VALUE", f"{key} is too long for a MARC record ({size:,} "
                               f"bytes in field {f.tag}; at most {MAX_FIELD:,})", "shorten it",
                               where, job.book.key_lines.get(key))
     data = record.as_marc()
     if len(data) > MAX_RECORD:
         raise SourceError("S-BAD-VALUE", f"the book's MARC record would be {len(data):,} bytes "
-                          f"(at most {MAX_RECORD:,})", "shorten edition.description", where,
-                          job.book.key_lines.get("edition.description"))
+                          f"(at most {MAX_RECORD:,})", "shorten the description, or give fewer "
+                          "contributors, alternate forms, subjects or keywords", where,
+                          job.book.key_lines.get("description"))
     record.leader = Leader(data[:24].decode("ascii"))
     return record
 

@@ -3,8 +3,10 @@
 The EPUB (ED / E101) and the print edition (BC or BB / B305), each with what a distributor
 needs and the source knows: measures from the trim and the spine, extents from the PDF's
 page labels, the EPUB's accessibility as it declares it in its own package document
-(mapped to code list 196), print-on-demand availability for the print edition. The layout
-is `templates/onix/message.xml.jinja`; this module only chooses the codes.
+(mapped to code list 196), print-on-demand availability for the print edition, each
+edition's ISBN and prices. What both products say of the book (titles, series,
+contributors, languages, subjects, date) is onixdetail.py's. The layout is
+`templates/onix/message.xml.jinja`; these modules only choose the codes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import TYPE_CHECKING, ClassVar
 from publish.editions.cover import spine_inches
 from publish.editions.epub import Epub
 from publish.layout.interior import Interior
+from publish.records.coded import translated
 from publish.records.marc import Extent, RecordWriter, control_number, printed_extent
+from publish.records.onixdetail import Price, describe, prices
 from publish.render.html import environment
 from publish.source.model import mm
 from publish.stage import Job, NoFacts, Output
@@ -27,8 +31,6 @@ if TYPE_CHECKING:
     from publish.editions.package import Package
     from publish.source.model import Meta
 
-LANGUAGES = {"en": "eng", "zh": "chi"}  # ISO 639-2/B, as ONIX codes languages (list 74)
-ROLES = {"aut": "A01", "edt": "B01", "trl": "B06", "pbl": "Z99"}  # MARC relator -> list 17
 FORMS = {"paperback": "BC", "hardback": "BB"}  # list 150
 ADHESIVE_BOUND = "B305"  # list 175: "unsewn / adhesive bound": perfect binding, as POD binds
 # schema.org accessibilityFeature -> list 196 (W3C Accessibility Metadata Display Guide).
@@ -89,6 +91,7 @@ class Product:
     extents: tuple[Quantity, ...]
     related: tuple[Related, ...]
     availability: str  # list 65
+    prices: tuple[Price, ...] = ()
 
 
 def decimal(value: float) -> str:
@@ -99,17 +102,27 @@ def decimal(value: float) -> str:
 
 
 def identifiers(meta: Meta, reference: str, epub: bool) -> tuple[Identifier, ...]:
-    """The product's identifier (book.yaml's `identifier` for the EPUB, `print_identifier`
-    or one derived from it for print) and the publisher's own record number of it, by
-    which RelatedProduct names the other product."""
-    urn = meta.edition.identifier if epub else meta.edition.print_id
-    scheme, _, value = urn.removeprefix("urn:").partition(":")
-    digits = re.sub(r"[^0-9Xx]", "", value)
-    if scheme == "isbn" and len(digits) in (10, 13):
-        edition = Identifier("15" if len(digits) == 13 else "02", digits)
-    else:
-        edition = Identifier("22", urn)
-    return edition, Identifier("01", reference, f"{meta.edition.publisher} record number")
+    """The product's identifier (list 5: 15, its ISBN-13; else 22, the URN book.yaml's
+    `identifier` gives the EPUB or the one derived from it for print) and the publisher's
+    own record number of it (01), by which RelatedProduct names the other product."""
+    isbn = meta.isbn.epub if epub else meta.isbn.print
+    edition = Identifier("15", isbn) if isbn else Identifier(
+        "22", meta.epub_id if epub else meta.print_id)
+    return edition, Identifier("01", reference, f"{meta.publisher.text} record number")
+
+
+def related_original(meta: Meta) -> Related | None:
+    """The edition this one reproduces or translates, by the numbers its imprint prints
+    (ONIX names a product only by an identifier: an original with none is left out).
+    List 51: a translation "is other-language version of" it (11), a reprint "is later
+    edition of first edition" (42)."""
+    original = meta.original
+    if original is None or not original.numbers:
+        return None
+    publisher = f"{original.publisher.text} " if original.publisher else ""
+    return Related(("11" if translated(meta) else "42",), tuple(
+        Identifier("01", number, f"{publisher}{original.year} number")
+        for number in original.numbers))
 
 
 def accessibility(package: Package) -> tuple[Feature, ...]:
@@ -139,9 +152,8 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
     settings = meta.print
     epub_ref, print_ref = control_number(meta, "epub"), control_number(meta, "print")
     print_form = FORMS[settings.binding]
-    original = Related(("42",), tuple(  # "is a later edition of": the 1964 edition
-        Identifier("01", number, f"{meta.original.publisher} {meta.original.year} number")
-        for number in meta.original.numbers))
+    found = related_original(meta)
+    original = (found,) if found else ()
     epub = Product(
         reference=epub_ref, identifiers=identifiers(meta, epub_ref, True), form="ED",
         form_details=("E101", "E200"),  # EPUB, reflowable
@@ -149,9 +161,9 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
         measures=(), protection="00",
         extents=(Quantity("08", str(extent.front + extent.main), "03"),  # print pages
                  Quantity("22", str(epub_size), "17")),  # file size in bytes
-        related=(Related(("06", "13"), identifiers(meta, print_ref, False)[1:], print_form),
-                 original),
-        availability="20")
+        related=(Related(("06", "13"), identifiers(meta, print_ref, False), print_form),
+                 *original),
+        availability="20", prices=prices(meta, "epub"))
     spine_mm = spine_inches(extent.total, settings.paper) * 25.4
     paper = Product(
         reference=print_ref, identifiers=identifiers(meta, print_ref, False), form=print_form,
@@ -162,8 +174,9 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
         protection="",
         extents=(Quantity("00", str(extent.main), "03"), Quantity("03", str(extent.front), "03"),
                  Quantity("06", str(extent.total), "03")),
-        related=(Related(("06", "27"), identifiers(meta, epub_ref, True)[1:], "ED"), original),
-        availability="23")  # print on demand
+        related=(Related(("06", "27"), identifiers(meta, epub_ref, True), "ED"),
+                 *original),
+        availability="23", prices=prices(meta, "print"))  # print on demand
     return [epub, paper]
 
 
@@ -172,15 +185,10 @@ class OnixWriter(RecordWriter):
     formats: ClassVar[tuple[str, ...]] = ("onix",)
 
     def write(self, job: Job) -> Output[NoFacts]:
-        meta = job.book.meta
         interior, epub = job.fact(Interior), job.fact(Epub)
         extent = printed_extent(interior.labels, interior.pages)
         sent = dt.datetime.fromtimestamp(job.epoch, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         xml = environment().get_template("onix/message.xml.jinja").render(
-            edition=meta.edition, original=meta.original, sent=sent,
-            language=LANGUAGES[meta.edition.language], title_zh_language=LANGUAGES["zh"],
-            contributors=[{"role": ROLES[a.role], "name": a.name}
-                          for a in meta.original.authors],
-            products=products(job, extent, epub.package, epub.size),
-            unpriced=UNPRICED_CONTACT_SUPPLIER)
+            sent=sent, products=products(job, extent, epub.package, epub.size),
+            unpriced=UNPRICED_CONTACT_SUPPLIER, **describe(job.book))
         return Output({job.name(".onix.xml"): xml.encode("utf-8")}, NoFacts())
