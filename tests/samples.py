@@ -38,7 +38,10 @@ def paragraph(rng: random.Random, words: list[str], length: int) -> str:
 
 def generate_book(folder: Path, *, parts: int, words_per_part: int, seed: int = 1964,
                   slug: str = "generated") -> Path:
-    """A book of `parts` letters, each with sections (##) and subsections (###)."""
+    """A book of `parts` letters, each with sections (##) and subsections (###): the minimal
+    book's book.yaml (the general format of issue 15) with their files in `text`. A letter
+    (`kind: letter`, with its date and parties) is set as a chapter is, so the pages are
+    those of a book of chapters."""
     rng = random.Random(seed)
     words = vocabulary()
     meta = yaml.safe_load((ROOTS / "minimal" / "book.yaml").read_text(encoding="utf-8"))

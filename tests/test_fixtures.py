@@ -18,16 +18,19 @@ import pytest
 # --- Adapter: the only lines that name the text pipeline's API ------------------------
 # (the parser and the renderer are being moved and renamed; change only these lines.)
 from publish.errors import SourceError
-from publish.render.markup import inline_html, text_html
+from publish.render.markup import Languages, inline_html, text_html
 from publish.source.limits import Refusal
 from publish.source.markup import check_inline, parse_text, plain_text
 
 SOURCE = "text/part.md"
+# The text is in the book's language, English; Han characters no span names are
+# Simplified Chinese (Seven Letters', and any English book's, default).
+LANGUAGE, HAN = "en", "zh-Hans"
 
 
 def body(md: str, part: str = "p") -> str:
     """A part's body as its XHTML fragment."""
-    return text_html(parse_text(md, SOURCE, 1, part))
+    return text_html(parse_text(md, SOURCE, 1, part), LANGUAGE, HAN)
 
 
 def headings(md: str, part: str = "p") -> list[tuple[int, str, str]]:
@@ -37,7 +40,7 @@ def headings(md: str, part: str = "p") -> list[tuple[int, str, str]]:
 
 def inline(line: str) -> str:
     """One line of inline Markdown as XHTML."""
-    return inline_html(line)
+    return inline_html(line, Languages(LANGUAGE, HAN))
 
 
 def plain(line: str) -> str:

@@ -34,8 +34,8 @@ import publish.source.load
 from publish.editions.package import Package
 from publish.errors import SourceError
 from publish.records.marc import MAX_FIELD, MAX_RECORD, Extent, build_record, contents_fields
-from publish.render.markup import _CHINESE_RUN, _CJK, _SOLID, text_html
-from publish.source import limits, model, quotes
+from publish.render.markup import _CJK, _CJK_RUN, _SOLID, text_html
+from publish.source import limits, metadata, model, quotes, values
 from publish.source.limits import Budget
 from publish.source.load import load_book
 from publish.source.markup import markdown, parse_text
@@ -92,7 +92,7 @@ def test_a_fifo_as_a_text_file_is_refused_where_it_is_listed(minimal: Path) -> N
     (minimal / "text" / "02-second.md").unlink()
     os.mkfifo(minimal / "text" / "02-second.md")
     said = load_in_a_process(minimal)
-    assert "minimal/book.yaml:46: S-NOT-REGULAR: 'minimal/text/02-second.md' is a FIFO" in said
+    assert "minimal/book.yaml:49: S-NOT-REGULAR: 'minimal/text/02-second.md' is a FIFO" in said
 
 
 def test_a_socket_as_a_text_file_is_refused(minimal: Path,
@@ -101,20 +101,20 @@ def test_a_socket_as_a_text_file_is_refused(minimal: Path,
     monkeypatch.chdir(minimal / "text")  # a socket's path is short: bind it by its name
     with socket.socket(socket.AF_UNIX) as server:
         server.bind("02-second.md")
-        assert where(refused(minimal)) == "minimal/book.yaml:46: S-NOT-REGULAR"
+        assert where(refused(minimal)) == "minimal/book.yaml:49: S-NOT-REGULAR"
 
 
 def test_a_device_through_a_link_is_outside_the_folder(minimal: Path) -> None:
     (minimal / "text" / "02-second.md").unlink()
     (minimal / "text" / "02-second.md").symlink_to("/dev/zero")
-    assert where(refused(minimal)) == "minimal/book.yaml:46: S-OUTSIDE"
+    assert where(refused(minimal)) == "minimal/book.yaml:49: S-OUTSIDE"
 
 
 def test_a_huge_book_yaml_is_not_read_whole(minimal: Path) -> None:
     with open(minimal / "book.yaml", "r+b") as meta:  # sparse: 1 GB that takes no room
         meta.truncate(1 << 30)
     error, peak = refused_measured(minimal)
-    assert where(error) == "minimal/book.yaml:53: S-TOO-LARGE", error  # the first NUL's line
+    assert where(error) == "minimal/book.yaml:56: S-TOO-LARGE", error  # the first NUL's line
     assert peak < 4 * limits.MAX_YAML_BYTES  # the limit and a byte, not the gigabyte
 
 
@@ -323,14 +323,16 @@ def test_the_linear_smartquotes_decide_as_markdown_it_does() -> None:
         assert outcomes[0] == outcomes[1], text
 
 
-def test_the_chinese_run_is_the_old_pattern_s() -> None:
+def test_the_cjk_run_is_the_plain_pattern_s() -> None:
+    """The runs of Han, kana and Hangul (with what is set solid against them) that the
+    linear pattern finds are those of the pattern written plainly (quadratic)."""
     old = re.compile(f"[{_SOLID}]*(?:[{_CJK}]+[{_SOLID}]*)+")
-    alphabet = "a1-\u2014\u2013中。 &;（x"
+    alphabet = "a1-\u2014\u2013中。 &;（xかカ한"
     draw = random.Random(64)
     for _ in range(20_000):
         text = "".join(draw.choice(alphabet) for _ in range(draw.randint(0, 16)))
         assert [m.span() for m in old.finditer(text)] == \
-            [m.span() for m in _CHINESE_RUN.finditer(text)], text
+            [m.span() for m in _CJK_RUN.finditer(text)], text
 
 
 def best_time(work: Callable[[], object], repeat: int) -> float:
@@ -344,7 +346,7 @@ def best_time(work: Callable[[], object], repeat: int) -> float:
 
 
 def render(text: str) -> None:
-    text_html(parse_text(text, "t.md", 1, "p"))
+    text_html(parse_text(text, "t.md", 1, "p"), "en", "zh-Hans")
 
 
 def plain_pass(text: str) -> None:
@@ -419,23 +421,42 @@ def test_a_length_not_written_as_one_is_refused(written: object) -> None:
 
 
 @pytest.mark.parametrize(("identifier", "good"), [
-    ("urn:isbn:978-0-306-40615-7", True), ("urn:isbn:9780306406157", True),
-    ("urn:isbn:0-306-40615-2", True), ("urn:isbn:0-8044-2957-X", True),
-    ("urn:isbn:080442957x", True), ("urn:isbn:978-0-306-40615-8", False),
-    ("urn:isbn:979-0-306-40615-7", False), ("urn:isbn:0306406153", False),
-    ("urn:isbn:12345", False), ("urn:uuid:6f1c2b1e-2a54-4d2c-9a35-0b7c1f9d0e11", True),
+    ("urn:uuid:6f1c2b1e-2a54-4d2c-9a35-0b7c1f9d0e11", True),
     ("urn:uuid:6F1C2B1E-2A54-4D2C-9A35-0B7C1F9D0E11", True),
     ("urn:uuid:{6f1c2b1e-2a54-4d2c-9a35-0b7c1f9d0e11}", False),
     ("urn:uuid:6f1c2b1e2a544d2c9a350b7c1f9d0e11", False), ("urn:uuid:x", False),
     ("urn:doi:10.1000/182", False),
+    ("urn:isbn:9780306406157", False),  # an ISBN goes under `isbn`, the edition's own
 ])
 def test_identifiers_are_checked(identifier: str, good: bool) -> None:
-    edition = {**MINIMAL["edition"], "identifier": identifier}
+    meta = {**MINIMAL, "identifier": identifier}
     if good:
-        model.Edition.model_validate(edition)
+        Meta.model_validate(meta)
     else:
         with pytest.raises(ValueError):
-            model.Edition.model_validate(edition)
+            Meta.model_validate(meta)
+
+
+@pytest.mark.parametrize(("isbn", "kept"), [
+    ("978-0-306-40615-7", "9780306406157"), ("9780306406157", "9780306406157"),
+    (9780306406157, "9780306406157"),  # as YAML reads it unquoted
+    ("978 0 306 40615 7", "9780306406157"), (" 979-10-90636-07-1 ", "9791090636071"),
+    ("978-0-306-40615-8", None),  # the check digit is 7
+    ("979-0-306-40615-7", None),  # 979's check digit for these digits is 6
+    ("0-306-40615-2", None), ("0-8044-2957-X", None),  # ISBN-10s: write the ISBN-13
+    ("977-0-306-40615-7", None), ("12345", None), ("978030640615X", None), ("", None),
+])
+def test_isbns_are_checked(isbn: object, kept: str | None) -> None:
+    if kept:
+        assert metadata.Isbns.model_validate({"print": isbn}).print == kept
+    else:
+        with pytest.raises(ValueError):
+            metadata.Isbns.model_validate({"print": isbn})
+
+
+def test_the_editions_isbns_differ() -> None:
+    with pytest.raises(ValueError, match="the EPUB and the print edition have the same ISBN"):
+        metadata.Isbns.model_validate({"epub": "9780306406157", "print": "978-0-306-40615-7"})
 
 
 def test_a_trim_in_inches_with_a_space_builds_to_its_size(minimal: Path,
@@ -460,38 +481,95 @@ def test_a_trim_in_inches_with_a_space_builds_to_its_size(minimal: Path,
 WIDE = "\U00020000"  # a Han character of plane 2: four bytes in UTF-8
 
 
-def widest_book(parts: int) -> Book:
-    """The minimal book with every value at its longest, in four-byte characters."""
+# Twenty language tags (an alternate form each, values.MAX_ITEMS forms in all), the book's
+# own first.
+TAGS = ["en", "zh-Hans", "zh-Hant", "ja", "ko", "ru", "de", "fr", "la", "el", "es", "it", "pt",
+        "nl", "sv", "pl", "cs", "hu", "fi", "da"]
+ROLES = ["aut", "edt", "trl", "ill", "aui"]  # five roles, as many as a contributor may have
+
+
+def widest_book(parts: int, forms: int = values.MAX_ITEMS) -> Book:
+    """The minimal book with every value at its longest, in four-byte characters: every
+    text in `forms` forms (itself and its alternates; at most values.MAX_ITEMS), every
+    list at its longest (contributors, subjects, keywords, prices, the original's numbers),
+    every key of the format given."""
     def text(most: int) -> str:
         return WIDE * most
 
+    def alternates(most: int) -> dict[str, str]:  # a text and its alternates
+        return {tag: text(most) for tag in TAGS[:forms]}
+
+    most = values.MAX_ITEMS
     meta: dict[str, Any] = yaml.safe_load(yaml.safe_dump(MINIMAL))
-    original, edition = meta["original"], meta["edition"]
-    for key in ("title", "title_zh"):
-        original[key] = text(model.MAX_TITLE)
-    for key in ("publisher", "publisher_zh", "place", "place_zh", "edition", "edition_zh"):
-        original[key] = text(model.MAX_NAME)
-    original["authors"] = [{"name": text(model.MAX_NAME),
-                            "file_as": text(90) + ". " + text(model.MAX_NAME - 92)}
-                           ] * model.MAX_ITEMS
-    original["numbers"] = [text(model.MAX_NAME)] * model.MAX_ITEMS
-    edition.update(short_title=text(model.MAX_TITLE), publisher=text(model.MAX_NAME),
-                   rights=text(model.MAX_PROSE), description=text(model.MAX_PROSE),
-                   subjects=[text(model.MAX_NAME)] * model.MAX_ITEMS)
+    meta.update(
+        title=alternates(values.MAX_TITLE), subtitle=alternates(values.MAX_TITLE),
+        short_title=text(values.MAX_TITLE), publisher=alternates(values.MAX_NAME),
+        place=alternates(values.MAX_NAME), edition=alternates(values.MAX_NAME), date="2026-03-15",
+        isbn={"epub": "9780306406157", "print": "9791090636071"},
+        series={"name": alternates(values.MAX_TITLE), "number": 9999, "issn": "0317-8471"},
+        rights=text(values.MAX_PROSE), description=text(values.MAX_PROSE),
+        subjects={"bisac": ["FIC019000"] * most, "thema": ["FBA"] * most,
+                  "lcsh": [text(values.MAX_NAME)] * (most - 3) + [
+                      {"place": text(values.MAX_NAME)}, {"body": text(values.MAX_NAME)},
+                      {"person": text(values.MAX_NAME)}]},
+        keywords=[text(values.MAX_NAME)] * most, audience="higher-education",
+        prices=[{"edition": "print" if n % 2 else "epub", "amount": "99999.99",
+                 "currency": "USD", "territory": " ".join(["US"] * 60)} for n in range(most)],
+        contributors=[{"name": alternates(values.MAX_NAME),
+                       "kind": "person" if n % 2 else "organisation", "role": ROLES,
+                       "sort": text(90) + ". " + text(values.MAX_NAME - 92),
+                       "dates": text(values.MAX_NAME)} for n in range(most)])
+    meta["original"].update(
+        title=alternates(values.MAX_TITLE), language="zh-Hant",
+        publisher=alternates(values.MAX_NAME), place=alternates(values.MAX_NAME),
+        edition=alternates(values.MAX_NAME),
+        numbers=[text(values.MAX_NAME)] * most)
     line = text(model.MAX_PAGE_CHARS // model.MAX_PAGE_LINES)
     for page in ("cover", "title_page", "imprint"):
-        meta[page] = [{"lines": [line] * 10}] * (model.MAX_PAGE_LINES // 10)
-    header = PartHeader(id="p", kind="preface", title=text(model.MAX_TITLE),
-                        short_title=text(model.MAX_TITLE))
+        meta[page] = [{"lines": [line] * 10, "lang": "zh-Hant"}] * (model.MAX_PAGE_LINES // 10)
+    header = PartHeader(id="p", kind="preface", title=text(values.MAX_TITLE),
+                        short_title=text(values.MAX_TITLE))
     body = parse_text("x", "t.md", 1, "p")
-    return Book(meta=Meta.model_validate(meta), root="/tmp/widest", parts=[
-        Part(header=header, body="x", body_line=1, source="t.md", number=n, text=body)
-        for n in range(parts)])
+    lines = {"description": 30, "title": 3}  # as the loader would give them
+    return Book(meta=Meta.model_validate(meta), root="/tmp/widest", key_lines=lines, parts=[
+        Part(header=header, body="x", body_line=1, source="t.md", number=n, text=body,
+             matter="front") for n in range(parts)])
+
+
+@pytest.mark.parametrize("forms", [1, 2, values.MAX_ITEMS],
+                         ids=["no alternate", "one alternate", "all alternates"])
+@pytest.mark.parametrize("parts", [1, 30, limits.MAX_PARTS])
+def test_the_widest_book_makes_records_of_iso_2709_s_sizes_or_is_refused(parts: int,
+                                                                        forms: int) -> None:
+    """Every value at its limit at once is more than a MARC record holds (99,999 bytes):
+    such a book is refused at a line of book.yaml with what to shorten, never written as a
+    record that ISO 2709 cannot hold, never a traceback."""
+    job = Job(book=widest_book(parts, forms), faces=[], epoch=0)
+    package = Package(version="3.3", summary="A summary.")
+    for kind in ("print", "epub"):
+        try:
+            record = build_record(job, cast(Any, kind), Extent(("iv", "21"), 4, 21, 26),
+                                  package)
+        except SourceError as refused:
+            assert refused.code == "S-BAD-VALUE"
+            assert refused.path == "widest/book.yaml" and refused.line, refused
+            assert "MARC record" in refused.message and refused.fix
+            continue
+        assert len(record.as_marc()) <= MAX_RECORD
+        assert all(len(f.as_marc(encoding="utf-8")) <= MAX_FIELD for f in record.fields)
 
 
 @pytest.mark.parametrize("parts", [1, 30, limits.MAX_PARTS])
-def test_the_widest_book_makes_records_of_iso_2709_s_sizes(parts: int) -> None:
-    job = Job(book=widest_book(parts), faces=[], epoch=0)
+def test_the_contents_note_is_cut_to_the_record(parts: int) -> None:
+    """The parts' titles at their longest: as many as fit in 505 fields, each at most
+    9,999 bytes, the record at most 99,999; a cut note says it is incomplete (1_)."""
+    book = load_book(ROOTS / "minimal")
+    header = PartHeader(id="p", kind="chapter", title=WIDE * values.MAX_TITLE)
+    body = parse_text("x", "t.md", 1, "p")
+    book = book.model_copy(update={"parts": [
+        Part(header=header, body="x", body_line=1, source="t.md", number=n, text=body)
+        for n in range(parts)]})
+    job = Job(book=book, faces=[], epoch=0)
     package = Package(version="3.3", summary="A summary.")
     for kind in ("print", "epub"):
         record = build_record(job, cast(Any, kind), Extent(("iv", "21"), 4, 21, 26), package)

@@ -130,6 +130,8 @@ def test_accepted_sources_build_valid_editions(tmp_path: Path) -> None:
     assert {root: errors for root, errors in failed.items() if errors} == {}
 
 
-@pytest.mark.parametrize("code", ["S-LINK", "S-FONT", "S-IMAGE", "S-NO-GLYPH"])
+@pytest.mark.parametrize("code", ["S-LINK", "S-FONT", "S-IMAGE", "S-NO-GLYPH", "S-LANGUAGE",
+                                  "S-ISBN", "S-RELATOR", "S-STRUCTURE", "S-PART-ORDER",
+                                  "S-ATTRIBUTE"])
 def test_the_codes_are_documented(code: str) -> None:
     assert code in README_CODES
