@@ -51,7 +51,8 @@ def examples(kind: str) -> int:
 # issue 1386.)
 SLOWEST_FIRST = ["test_properties", "test_author_loop", "test_planted", "test_pagination",
                  "test_validator_runners", "test_cache", "test_kill", "test_wheel",
-                 "test_atomic_outputs", "test_hostile_sources", "test_words_kept"]
+                 "test_atomic_outputs", "test_hostile_sources", "test_words_kept",
+                 "test_books"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

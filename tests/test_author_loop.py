@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+import yaml
 from PIL import Image, ImageStat
 
 from publish.author.check import CHECKS, check_editions
@@ -305,7 +307,7 @@ def test_new_makes_a_book_that_builds(tmp_path: Path) -> None:
     run = publish("new", tmp_path / "my-book", timeout=60)
     assert run.returncode == 0, run.stderr
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
-        "my-book/book.yaml", "my-book/text/01-first-letter.md"]
+        "my-book/book.yaml", "my-book/text/01-chapter-one.md"]
     assert "urn:uuid:" in (tmp_path / "my-book" / "book.yaml").read_text(encoding="utf-8")
     run = publish("build", tmp_path / "my-book", "-o", tmp_path / "dist", timeout=120)
     assert run.returncode == 0, run.stderr
@@ -314,6 +316,29 @@ def test_new_makes_a_book_that_builds(tmp_path: Path) -> None:
 
     again = publish("new", tmp_path / "my-book", timeout=60)
     assert again.returncode == 2 and "U-NOT-EMPTY" in again.stderr
+
+
+def test_a_new_book_is_a_plain_english_book_that_passes_check(tmp_path: Path) -> None:
+    """`publish new`: English, one chapter, its title page and copyright page made from the
+    metadata, no Chinese and no letter's fields; `publish check` passes on it at once, and
+    its book.yaml names the other kinds of part and keys."""
+    assert publish("new", tmp_path / "plain", timeout=60).returncode == 0
+    meta = yaml.safe_load((tmp_path / "plain" / "book.yaml").read_text(encoding="utf-8"))
+    assert meta["language"] == "en" and len(meta["text"]) == 1
+    assert not {"title_page", "imprint", "cover", "original"} & set(meta)
+    written = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "plain").rglob("*.*"))
+    assert not re.search(r"[\u4e00-\u9fff]", written), "Chinese in a new English book"
+    chapter = (tmp_path / "plain" / "text" / "01-chapter-one.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(chapter.split("---")[1])
+    assert header["kind"] == "chapter" and not {"date", "sender", "recipient"} & set(header)
+    for kind in ("dedication", "epigraph", "preface", "appendix", "letter", "part"):
+        assert kind in chapter, kind
+    for key in ("isbn", "series", "subjects", "prices", "original", "subtitle"):
+        assert key in written, key
+    run = publish("check", tmp_path / "plain", "-o", tmp_path / "dist", "--json", timeout=300)
+    report = json.loads(run.stdout)
+    failed = {r["check"]: r["findings"][:2] for r in report["checks"] if r["result"] == "error"}
+    assert run.returncode == 0 and report["ok"], failed
 
 
 def test_new_in_a_folder_with_a_long_name_makes_a_book_that_loads(tmp_path: Path) -> None:

@@ -46,13 +46,13 @@ SECTION = '## (C) 1964: the "first" section -- and---after it'
 CIRCULAR = "THE \"CIRCULAR\" (C) 1964 -- AND---AFTER"
 # Long enough to wrap in the contents after "1917": a line that ends in a number of the title.
 LONG = "THE LETTER OF THE COMMITTEE OF THE YEAR 1917 AND OF THE YEARS THAT CAME AFTER IT"
-# The parts in reading order: file, id, title, whether the printed contents lists it.
-PARTS = [("00-preface.md", "preface", "PREFACE", False),
-         ("01-first.md", "first", "THE FIRST LETTER", True),
-         ("02-second.md", "second", "THE SECOND LETTER", True),
-         ("03-circular.md", "circular", CIRCULAR, True),
-         ("04-long.md", "long", LONG, True),
-         ("05-note.md", "note", "A NOTE (C) 1964", False)]
+# The parts in reading order: file, id, title, whether the printed contents lists it, kind.
+PARTS = [("00-preface.md", "preface", "PREFACE", False, "preface"),
+         ("01-first.md", "first", "THE FIRST LETTER", True, "letter"),
+         ("02-second.md", "second", "THE SECOND LETTER", True, "letter"),
+         ("03-circular.md", "circular", CIRCULAR, True, "chapter"),
+         ("04-long.md", "long", LONG, True, "chapter"),
+         ("05-note.md", "note", "A NOTE (C) 1964", False, "afterword")]
 
 
 def write_book(folder: Path) -> Path:
@@ -69,11 +69,13 @@ def write_book(folder: Path) -> Path:
     first.write_text(first.read_text(encoding="utf-8") + f"\n\n{SECTION}\n\n"
                      + paragraph(rng, words, 120) + "\n\n" + "\n".join(items) + "\n\n"
                      + paragraph(rng, words, 60) + "\n", encoding="utf-8")
-    for name, id, title, listed in PARTS:
+    for name, id, title, listed, kind in PARTS:
         if name in ("01-first.md", "02-second.md"):
             continue
-        header = {"id": id, "kind": "preface", "title": title, "short_title": id.title(),
-                  **({} if listed else {"in_contents": False})}
+        # The preface is numbered with the body (as Seven Letters' publisher's note), so
+        # that the contents' first listed part does not open on page 1.
+        header = {"id": id, "kind": kind, "title": title, "short_title": id.title(),
+                  "in_contents": listed, **({"matter": "body"} if kind == "preface" else {})}
         (folder / "text" / name).write_text(
             "---\n" + "".join(f"{key}: {json.dumps(value)}\n" for key, value in header.items())
             + f"---\n\nThe text of the {id}.\n", encoding="utf-8")
@@ -183,7 +185,7 @@ def test_check_passes_on_the_book(built: Built) -> None:
 
 
 def test_the_contents_bookmarks_and_toc_agree_without_the_parts_left_out(built: Built) -> None:
-    listed = [plain_text(title) for _, _, title, shown in PARTS if shown]
+    listed = [plain_text(title) for _, _, title, shown, _ in PARTS if shown]
     numbers = contents_numbers(built.pages, "CONTENTS", listed)
     assert numbers == ["3", "15", "17", "19"]
     with pikepdf.open(built.pdf) as pdf, pdf.open_outline() as outline:

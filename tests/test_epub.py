@@ -102,10 +102,12 @@ def test_every_nav_link_resolves(epub: Epub, kind: str) -> None:
 
 def test_the_landmarks(epub: Epub) -> None:
     types = [kind for _, _, kind in nav_links(epub, "landmarks")]
-    assert types == ["cover", "titlepage", "copyright-page", "toc", "bodymatter"]
-    bodymatter = next(href for _, href, kind in nav_links(epub, "landmarks")
-                      if kind == "bodymatter")
-    assert bodymatter.endswith("#cpc-1964-05-07")  # the first letter, after the note
+    assert types == ["cover", "titlepage", "copyright-page", "toc", "preface", "bodymatter"]
+    targets = {kind: href for _, href, kind in nav_links(epub, "landmarks")}
+    # The publisher's note is a preface numbered from page 1 with the letters (book.yaml's
+    # `matter: body`, as the original prints it): the body begins with it.
+    assert targets["preface"].endswith("#publishers-note")
+    assert targets["bodymatter"].endswith("#publishers-note")
 
 
 def test_the_ncx_mirrors_the_toc(epub: Epub) -> None:
@@ -129,30 +131,35 @@ def test_no_page_list_until_there_are_pages(epub: Epub) -> None:
 
 
 def test_the_metadata_is_book_yaml(epub: Epub) -> None:
-    original, edition = BOOK["original"], BOOK["edition"]
+    original = BOOK["original"]
+    title, title_zh = BOOK["title"]["en"], BOOK["title"]["zh-Hans"]
     unique = epub.opf.get("unique-identifier")
-    assert meta(epub, f"//dc:identifier[@id='{unique}']") == [edition["identifier"]]
-    assert meta(epub, "//dc:title") == [original["title"]]
+    assert meta(epub, f"//dc:identifier[@id='{unique}']") == [BOOK["identifier"]]
+    assert meta(epub, "//dc:title") == [title]
     title_id = epub.opf.xpath("//dc:title/@id", namespaces=NS)[0]
     alternate = epub.opf.xpath(f"//opf:meta[@refines='#{title_id}']"
                                "[@property='alternate-script']", namespaces=NS)
-    assert [(a.text, a.get(XML_LANG)) for a in alternate] == [(original["title_zh"], "zh-Hans")]
-    assert meta(epub, "//dc:creator") == [a["name"] for a in original["authors"]]
-    for element, author in zip(epub.opf.xpath("//dc:creator", namespaces=NS),
-                               original["authors"], strict=True):
+    assert [(a.text, a.get(XML_LANG)) for a in alternate] == [(title_zh, "zh-Hans")]
+    authors = BOOK["contributors"]
+    assert meta(epub, "//dc:creator") == [a["name"] for a in authors]
+    for element, author in zip(epub.opf.xpath("//dc:creator", namespaces=NS), authors,
+                               strict=True):
         refines = f"//opf:meta[@refines='#{element.get('id')}']"
-        assert meta(epub, refines + "[@property='file-as']") == [author["file_as"]]
+        assert meta(epub, refines + "[@property='file-as']") == [author["sort"]]
         assert meta(epub, refines + "[@property='role']") == ["aut"]
     assert meta(epub, "//dc:language") == ["en"]
     assert epub.opf.get(XML_LANG) == "en"
-    assert meta(epub, "//dc:publisher") == [edition["publisher"]]
-    assert meta(epub, "//dc:rights") == [" ".join(edition["rights"].split())]
-    assert meta(epub, "//dc:subject") == edition["subjects"]
+    assert meta(epub, "//dc:publisher") == [BOOK["publisher"]]
+    assert meta(epub, "//dc:date") == [str(BOOK["date"])]
+    assert meta(epub, "//dc:rights") == [" ".join(BOOK["rights"].split())]
+    headings = [h if isinstance(h, str) else next(iter(h.values()))
+                for h in BOOK["subjects"]["lcsh"]]
+    assert meta(epub, "//dc:subject") == headings + BOOK["keywords"]
     source = " ".join(meta(epub, "//dc:source"))
-    for value in (original["title"], original["publisher"], str(original["year"])):
+    for value in (title, original["publisher"]["en"], str(original["date"])):
         assert value in source
     zh_source = " ".join(meta(epub, "//opf:meta[@refines='#source']"))
-    assert original["publisher_zh"] in zh_source and original["title_zh"] in zh_source
+    assert original["publisher"]["zh-Hans"] in zh_source and title_zh in zh_source
     modified = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert meta(epub, "//opf:meta[@property='dcterms:modified']") == [modified]
 

@@ -72,6 +72,10 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 FENCE = re.compile(r"^\s*:::.*$", re.M)  # a container's opening and closing lines
 HEADING_MARK = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url): the text is printed
+SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")  # [words]{lang=ru}: the words are printed
+BLOCK_ATTRIBUTES = re.compile(r"^\{[^}\n]*\}$", re.M)  # {lang=de} before a block
+# The kinds of part the printed contents leaves out unless the header lists them (README).
+UNLISTED = {"half-title", "dedication", "epigraph", "colophon"}
 AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+)")
 
@@ -81,6 +85,8 @@ def markdown_text(body: str) -> str:
     body = FENCE.sub(" ", body)
     body = HEADING_MARK.sub("", body)
     body = LINK.sub(r"\1", body)
+    body = SPAN.sub(r"\1", body)
+    body = BLOCK_ATTRIBUTES.sub("", body)
     body = AUTOLINK.sub(r"\1", body)
     body = re.sub(r"\\(.)", r"\1", body)  # a backslash escape: the character itself
     return EMPHASIS.sub("", body)
@@ -90,22 +96,44 @@ def lines_of(blocks: list[dict[str, Any]] | None) -> list[str]:
     return [markdown_text(str(line)) for block in blocks or [] for line in block["lines"]]
 
 
+def main_form(value: Any) -> str:
+    """A text of book.yaml: a string, or its first form of a mapping of languages."""
+    return str(next(iter(value.values())) if isinstance(value, dict) else value)
+
+
+def made_pages(meta: dict[str, Any]) -> list[str]:
+    """What the title page and its verso print, where book.yaml gives none and they are
+    made from its metadata (README: `cover`, `title_page`, `imprint`): the title and
+    subtitle, the contributors, the publisher and the place; the rights."""
+    out: list[str] = []
+    if "title_page" not in meta:
+        out += [markdown_text(main_form(meta[key])) for key in ("title", "subtitle", "publisher",
+                                                                "place") if key in meta]
+        out += [markdown_text(main_form(c["name"])) for c in meta.get("contributors", [])]
+    if "imprint" not in meta and "rights" in meta:
+        out.append(markdown_text(meta["rights"]))
+    return out
+
+
 def source_words(book: Path, edition: str) -> Counter[str]:
     """The words of the book's source that `edition` ("pdf": the interior; "epub") prints."""
     meta = yaml.safe_load((book / "book.yaml").read_text(encoding="utf-8"))
     printed = lines_of(meta.get("title_page")) + lines_of(meta.get("imprint"))
     if edition == "epub":  # the EPUB's cover page; the PDF's cover is a file of its own
         printed += lines_of(meta.get("cover"))
+    printed += made_pages(meta)
     if "contents_heading" in meta:
         printed.append(markdown_text(meta["contents_heading"]))
-    for name in meta["text"]:
+    files = [name for entry in meta["text"] for name in (
+        [entry["part"], *entry["chapters"]] if isinstance(entry, dict) else [entry])]
+    for name in files:
         match = FRONT_MATTER.match((book / name).read_text(encoding="utf-8"))
         assert match, f"{name}: no YAML header"
         header, body = yaml.safe_load(match[1]), match[2]
         if header.get("heading_printed", True) or header.get("heading"):
             printed += [markdown_text(str(line))
                         for line in header.get("heading") or [header["title"]]]
-        if header.get("in_contents", True):  # its line of the contents page
+        if header.get("in_contents", header["kind"] not in UNLISTED):  # its contents line
             printed.append(markdown_text(str(header["title"])))
         if header.get("dateline"):
             printed.append(markdown_text(str(header["dateline"])))
