@@ -107,6 +107,15 @@ CODES: dict[str, Code] = {
     "S-CONTAINER": Code("a `:::` line that is not an `::: editorial` note closed by `:::`: an "
                         "unknown container, one never closed, one inside another, a stray "
                         "`:::`", "open notes with `::: editorial` and close each with `:::`"),
+    "S-NOTE": Code("a note reference (`[^n]`) with no note in its text file, or a note no "
+                   "reference calls", "write the note (`[^n]: its text`) or the reference"),
+    "S-NOTE-LONG": Code("a note too long for the foot of one page (WeasyPrint cannot yet go "
+                        "on with it at the foot of the next)",
+                        "shorten it, or set `notes: {place: chapter}` in book.yaml"),
+    "S-TABLE": Code("a table row with more cells than the table's header row",
+                    "give the header as many cells, or escape the text's bar with a backslash"),
+    "S-XREF": Code("a cross-reference (`[text](#name)`) to no part and no anchor of the book",
+                   "give the target an anchor (`{#name}`), or link to a part's `id`"),
     "S-LANGUAGE": Code("a language tag that is not BCP 47 (`language`, an alternate form's "
                        "key, a part's `lang`, a `{lang=...}` span)",
                        "write a registered tag: en, en-GB, de, ru, zh-Hans, zh-Hant, ja"),

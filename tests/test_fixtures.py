@@ -167,6 +167,14 @@ def test_blocks(case: Case) -> None:
     check(case, run_body(case, body), case.expected + "\n")
 
 
+@cases_of("features.txt")
+def test_features(case: Case) -> None:
+    directives, md = directives_of(case, {"edition"})
+    edition = directives.get("edition", "epub")
+    got = text_html(parse_text(md, SOURCE, 1, "p"), LANGUAGE, HAN, part="p", edition=edition)
+    check(case, got, case.expected + "\n")
+
+
 @cases_of("headings.txt")
 def test_headings(case: Case) -> None:
     got = run_body(case, lambda md, part: "\n".join(

@@ -60,7 +60,7 @@ def test_a_tag_is_kept_in_its_standard_form() -> None:
     ("[word]{lang=xx-not-a-tag}", "S-LANGUAGE"),
     ("[word]{.red}", "S-ATTRIBUTE"),
     ("[word]{lang=de style=color:red}", "S-ATTRIBUTE"),
-    ("{#anchor}\nA paragraph.", "S-ATTRIBUTE"),
+    ("{.red}\nA paragraph.", "S-ATTRIBUTE"),
     ("*emphasis*{lang=de}", None),  # attributes only after a span: this is text
 ])
 def test_only_a_language_is_taken(source: str, code: str | None) -> None:

@@ -55,8 +55,14 @@ def words(text: str) -> list[str]:
             out += [current, char] if current else [char]
             current = ""
         elif char.isalnum():
+            # letters and digits apart: a note's number is set against the word it follows
+            # ("wall.7"), a superscript against its number ("4th")
+            if current and current[-1].isdigit() != char.isdigit():
+                out.append(current)
+                current = ""
             current += char
-        elif char.isspace() or char in DASHES:
+        elif char.isspace() or char in DASHES or (char in ",.;:!?)" and current[-1:].isdigit()):
+            # (a stop after a number ends it: a note's number may follow, "1911,3")
             if current:
                 out.append(current)
             current = ""
@@ -71,7 +77,11 @@ def words(text: str) -> list[str]:
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 FENCE = re.compile(r"^\s*:::.*$", re.M)  # a container's opening and closing lines
 HEADING_MARK = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
-LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url): the text is printed
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)(\{[^}\n]*\})?")  # [text](url): its text
+NOTE_CALL = re.compile(r"\[\^[^\]\s]+\](?!:)")  # [^7]: the note's number is no word of it
+NOTE_LABEL = re.compile(r"^\[\^[^\]\s]+\]:", re.M)  # [^7]: the note's text follows
+TABLE_RULE = re.compile(r"^\|?[\s:|-]*-[\s:|-]*\|?$", re.M)  # |:---|---:|
+CAPTION = re.compile(r"^Table: ", re.M)
 SPAN = re.compile(r"\[([^\]]*)\]\{[^}]*\}")  # [words]{lang=ru}: the words are printed
 BLOCK_ATTRIBUTES = re.compile(r"^\{[^}\n]*\}$", re.M)  # {lang=de} before a block
 # The kinds of part the printed contents leaves out unless the header lists them (README).
@@ -84,6 +94,10 @@ def markdown_text(body: str) -> str:
     """The printed text of some Markdown: the markup taken away."""
     body = FENCE.sub(" ", body)
     body = HEADING_MARK.sub("", body)
+    body = NOTE_CALL.sub(" ", body)
+    body = NOTE_LABEL.sub(" ", body)
+    body = TABLE_RULE.sub(" ", body)
+    body = CAPTION.sub("", body).replace("|", " ")
     body = LINK.sub(r"\1", body)
     body = SPAN.sub(r"\1", body)
     body = BLOCK_ATTRIBUTES.sub("", body)

@@ -131,6 +131,9 @@ class Reading:
     text: str  # the spine's text in reading order
     markers: dict[str, int]  # page-break label -> position in `text`
     anchors: dict[tuple[str, str], int]  # (zip name, id) -> position in `text`
+    # The text of each table's header row, which a printed page repeats at its top when
+    # the table goes on from the page before.
+    headers: tuple[str, ...] = ()
 
 
 def read_epub(epub: Epub) -> Reading:
@@ -139,6 +142,7 @@ def read_epub(epub: Epub) -> Reading:
     length = 0
     markers: dict[str, int] = {}
     anchors: dict[tuple[str, str], int] = {}
+    headers: list[str] = []
 
     def add(text: str) -> None:
         nonlocal length
@@ -152,6 +156,8 @@ def read_epub(epub: Epub) -> Reading:
             return  # a heading for navigation only: a reader sees it in neither edition
         if element.get(EPUB_TYPE) == "pagebreak":
             markers[str(element.get("aria-label"))] = length
+        if etree.QName(element).localname == "thead":
+            headers.append("".join(element.itertext()))
         if element.text:
             add(element.text)
         for child in element:
@@ -164,7 +170,7 @@ def read_epub(epub: Epub) -> Reading:
 
     for name in epub.spine():
         walk(epub.xml(name).xpath("//x:body", namespaces=NS)[0], name)
-    return Reading("".join(pieces), markers, anchors)
+    return Reading("".join(pieces), markers, anchors, tuple(headers))
 
 
 # --- PDF ------------------------------------------------------------------------------

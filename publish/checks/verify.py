@@ -108,17 +108,23 @@ def page_references(book: Book, epub_path: Path, pdf_path: Path, pages: list[Pdf
     if positions != sorted(positions) or len(positions) != len(listed):
         findings.append(_error("pages", "V-PAGE-ORDER", "the page-break markers are not all "
                                "present in reading order"))
+    headers = [_words(h) for h in reading.headers if _words(h)]
     for page in pages:
-        printed = _words(page.text)[:COMPARED]
+        printed = _words(page.text)
+        after = _words(reading.text[reading.markers.get(page.label, 0):])
+        # A table's header row repeated at the top of the page: the EPUB has it once.
+        repeated = next((h for h in headers if printed.startswith(h)
+                         and not after.startswith(h)), "")
+        printed = printed[len(repeated):][:COMPARED]
         if not printed or page.label not in reading.markers:
             continue  # a blank page; a missing marker is V-PAGE-ORDER's
-        after = _words(reading.text[reading.markers[page.label]:])[:len(printed)]
+        after = after[:len(printed)]
         if after != printed:
             findings.append(_error("pages", "V-PAGE-START", f"the EPUB's marker is followed by "
                                    f"'{after}', the printed page begins '{printed}'",
                                    f"page {page.label}"))
     findings += _contents(book, pdf_path, pages, reading, links)
-    findings += _page_map(page_map, pages)
+    findings += _page_map(page_map, pages, headers)
     return findings
 
 
@@ -156,7 +162,7 @@ def _contents(book: Book, pdf_path: Path, pages: list[PdfPage], reading: Reading
     return findings
 
 
-def _page_map(path: Path, pages: list[PdfPage]) -> list[Finding]:
+def _page_map(path: Path, pages: list[PdfPage], headers: list[str]) -> list[Finding]:
     """dist/<slug>.pages.json: the PDF's labels, each page's first words."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["pages"]
@@ -166,8 +172,16 @@ def _page_map(path: Path, pages: list[PdfPage]) -> list[Finding]:
         return [_error("pages", "V-PAGE-MAP", "its labels are not the PDF's", path.name)]
     return [_error("pages", "V-PAGE-MAP", f"says the page begins '{p['first_words']}'",
                    f"{path.name}: page {p['label']}") for p in data
-            if p.get("first_words") and not letters(pages[p["index"]].text).startswith(
-                letters(p["first_words"]))]
+            # without digits: a note's call is drawn in the line, not among its words
+            if p.get("first_words") and not any(
+                text.startswith(_words(p["first_words"]))
+                for text in _readings(_words(pages[p["index"]].text), headers))]
+
+
+def _readings(printed: str, headers: list[str]) -> list[str]:
+    """A page's letters, and without a table's header row that the page repeats at its
+    top (a table that goes on from the page before)."""
+    return [printed, *(printed[len(h):] for h in headers if printed.startswith(h))]
 
 
 # A contents line's leader and roman page number ("Vorwort . . . . v"): the EPUB's contents

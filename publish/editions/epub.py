@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -111,7 +112,9 @@ class EpubWriter:
     makes: ClassVar[type[Facts]] = Epub
 
     def inputs(self, job: Job) -> tuple[object, ...]:
-        return (job.book.model_dump_json(), job.fact(Interior).pagemap, job.fact(Cover).image)
+        interior = job.fact(Interior)
+        return (job.book.model_dump_json(), interior.pagemap, interior.targets,
+                job.fact(Cover).image)
 
     def write(self, job: Job) -> Output[Epub]:
         rendering = job.rendering("epub")
@@ -121,7 +124,8 @@ class EpubWriter:
         book.set_language(meta.language)
         _metadata(book, meta)
         page_markers = markers(job.fact(Interior).pagemap)
-        pages = _pages(book, rendering, meta.language, page_markers)
+        pages = _pages(book, rendering, meta.language, page_markers,
+                       dict(job.fact(Interior).targets))
         _fonts_and_styles(book, job, pages)
         book.set_cover("images/cover.jpg", job.fact(Cover).image, create_page=False)
         nav = _nav(rendering, meta, page_markers)
@@ -235,13 +239,18 @@ def _summary(meta: Meta) -> str:
             "language. It has no images other than the cover, and no hazards.")
 
 
+_PAGE_NUMBER = re.compile(r'(<span class="page-number[^"]*" data-target="#([^"]+)">)</span>')
+
+
 def _pages(book: epub.EpubBook, rendering: Rendering, language: str,
-           page_markers: list[Marker]) -> dict[str, epub.EpubItem]:
+           page_markers: list[Marker], targets: dict[str, str]) -> dict[str, epub.EpubItem]:
     template = environment().get_template("epub/page.xhtml.jinja")
     pages: dict[str, epub.EpubItem] = {}
     for section in rendering.sections:
         xhtml = template.render(title=section.title, html=section.html,
                                 stylesheets=SHEETS, language=language)
+        # A cross-reference's page: the label of the printed page its target is on.
+        xhtml = _PAGE_NUMBER.sub(lambda m: f"{m[1]}{targets.get(m[2], '')}</span>", xhtml)
         _well_formed(xhtml, section.file)
         content = insert_markers(xhtml.encode("utf-8"), section.id, page_markers)
         item = epub.EpubItem(uid=section.id, file_name=f"text/{section.file}",

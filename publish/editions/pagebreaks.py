@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 # Elements whose content may not hold a marker before a child: it goes inside the child.
-_LISTS = {"ol", "ul"}
+_LISTS = {"ol", "ul", "table", "thead", "tbody", "tr"}
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,11 @@ def _insert(root: Any, marker: Marker) -> None:
 
 
 def _slots(element: Any) -> Iterator[tuple[Any, str]]:
-    """The element's text pieces in reading order, as (owner, "text" | "tail")."""
+    """The element's text pieces in reading order, as (owner, "text" | "tail"); not a note's
+    number (render/notes.py: the print edition draws it apart from the line)."""
     yield element, "text"
     for child in element:
-        if isinstance(child.tag, str):
+        if isinstance(child.tag, str) and "noteref" not in (child.get("class") or "").split():
             yield from _slots(child)
         yield child, "tail"
 

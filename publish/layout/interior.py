@@ -7,13 +7,17 @@ or the records alone lay the book out but write no PDF."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from publish.errors import OutputError, SourceError
 from publish.layout.labels import PageLabelRange, labels_of
-from publish.layout.pagemap import PageStart, page_map
+from publish.layout.pagemap import PageStart, anchors_on_pages, page_map
 from publish.layout.typeset import Laid, render_document
 from publish.render.html import environment, modified
+from publish.source import ids
 from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
@@ -31,6 +35,8 @@ class Interior(Facts):
     pages: int
     labels: tuple[PageLabelRange, ...]
     pagemap: tuple[PageStart, ...]
+    # The printed page of each cross-reference's target: (id, label)
+    targets: tuple[tuple[str, str], ...] = ()
     pdf: PrintFile | None = None
 
     def print_files(self) -> tuple[PrintFile, ...]:
@@ -50,15 +56,82 @@ def interior(job: Job) -> tuple[str, str]:
     return html, page_css
 
 
+# Laid out again while a cross-reference's printed page changes what it lays out (its
+# digits move a line, and the target with it): twice in most books, never more than this.
+MAX_PASSES = 4
+PAGE_NUMBER = re.compile(r'(<span class="page-number[^"]*" data-target="#([^"]+)">)[^<]*</span>')
+
+
 def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
-    """The laid-out interior (its PDF to be written), and what its pages tell the others."""
+    """The laid-out interior (its PDF to be written), and what its pages tell the others.
+
+    A cross-reference that prints its target's page (`{.page}`) gets the label the layout
+    gave that page, written into the HTML (not CSS target-counter(), which WeasyPrint 70
+    gets wrong for a target inside a table that footnotes push on), and the interior is
+    laid out again until the numbers stand still: the EPUB prints the same labels."""
     html, page_css = interior(job)
-    document = render_document(job, html, SHEETS, page_css)
+    wanted = {name for part in job.book.parts for name, _ in part.text.xrefs}
+    asked = bool(PAGE_NUMBER.search(html))
     body = next((p for p in job.book.parts if p.matter != "front"), job.book.parts[-1])
-    labels = page_labels(document, body.id)
-    count = len(document.pages)
+    targets: dict[str, str] = {}
+    for _ in range(MAX_PASSES):
+        document = render_document(job, html, SHEETS, page_css)
+        labels = page_labels(document, body.id)
+        count = len(document.pages)
+        page_labels_ = labels_of(labels, count)
+        found = anchors_on_pages(document, page_labels_, wanted)
+        if not asked or found == targets:
+            _notes_fit(job, document)
+            break
+        targets = found
+        html = PAGE_NUMBER.sub(partial(_labelled, found), html)
+    else:
+        raise OutputError("O-PAGE-MAP", "the cross-references' page numbers do not settle: "
+                          f"each layout moves them again (after {MAX_PASSES})",
+                          "report it, with the book")
     return Laid(job, document), Interior(count, tuple(labels),
-                                         tuple(page_map(document, labels_of(labels, count))))
+                                         tuple(page_map(document, page_labels_)),
+                                         tuple(sorted(found.items())))
+
+
+def _labelled(labels: dict[str, str], match: re.Match[str]) -> str:
+    """A cross-reference's page-number span, with the label of its target's page."""
+    return f"{match[1]}{labels.get(match[2], '')}</span>"
+
+
+def _notes_fit(job: Job, document: Document) -> None:
+    """Stop at a note taller than a page's foot can hold: WeasyPrint 70 does not go on with
+    a footnote at the foot of the next page (Kozea/WeasyPrint#1833), and sets it above the
+    page's top, over the running head and the text."""
+    for page in document.pages:
+        box = page._page_box  # WeasyPrint's, read only (as pagemap.py reads it)
+        for area in (c for c in box.children if type(c).__name__ == "FootnoteAreaBox"):
+            if area.children and area.position_y < box.content_box_y() - 0.5:
+                id = next((c.element.get("id") for c in area.children
+                           if getattr(c, "element", None) is not None), "")
+                source, line = _note_source(job, str(id))
+                raise SourceError(
+                    "S-NOTE-LONG", "a note too long for the foot of a page: it would be "
+                    "printed over the page's text", "shorten it or move part of it into the "
+                    "text, or set `notes: {place: chapter}` in book.yaml (notes at the end "
+                    "of the chapter)", source, line)
+
+
+def _note_source(job: Job, id: str) -> tuple[str, int | None]:
+    """The file and line where the note with the id `id` is written."""
+    offset = 0
+    for part in job.book.parts:
+        for token in part.text.tokens:
+            if token.type != "footnote_open":
+                continue
+            number = (offset if job.book.meta.notes.numbering == "book" else 0) + \
+                int(token.meta["id"]) + 1
+            if ids.note(part.id, number) == id:
+                at = part.body.find(f"[^{token.meta['label']}]:")
+                return part.source, part.body_line + part.body.count("\n", 0, at) \
+                    if at >= 0 else None
+        offset += sum(1 for t in part.text.tokens if t.type == "footnote_open")
+    return job.book.meta.slug, None
 
 
 def page_labels(document: Document, first_body_id: str) -> list[PageLabelRange]:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from publish.source.model import Book
 
 FIRST_WORDS = 8
+# What the style draws apart from the text's letters: a list item's number, a note's call
+# and its number at the foot of the page.
+_DRAWN_APART = ("::marker", "::footnote-call", "::footnote-marker")
 _CONTAINERS = {"html", "body", "div", "ol", "ul", "nav"}  # hold blocks; are not one
 
 
@@ -57,9 +60,10 @@ def page_map(document: Document, labels: list[str]) -> list[PageStart]:
         first: tuple[str, str, int] | None = None
         words: list[str] = []
         content = page._page_box.children[0]  # the margin boxes (heads, folios) come after
-        for box, section, block in _text_boxes(content, None, None):
-            if block is None:
-                continue
+        before = set(seen)  # the blocks of earlier pages
+        for box, section, block, head in _text_boxes(content, None, None, False):
+            if block is None or (head and block in before):
+                continue  # a table's header row repeated at the top of a page: once only
             count = letter_count(box.text)
             if first is None and count:
                 # A page that opens a section begins at the section, not at its first block,
@@ -79,23 +83,37 @@ def page_map(document: Document, labels: list[str]) -> list[PageStart]:
     return starts
 
 
-def _text_boxes(box: Box, section: str | None,
-                block: str | None) -> Iterator[tuple[TextBox, str | None, str | None]]:
+def _text_boxes(box: Box, section: str | None, block: str | None, head: bool
+                ) -> Iterator[tuple[TextBox, str | None, str | None, bool]]:
     """Every text box under `box` in layout order, with its section's and block's ids;
     not those of a list item's number or bullet (its `::marker`): the style draws it, it is
     no text of the book."""
-    if (box.element_tag or "").endswith("::marker"):
+    if (box.element_tag or "").endswith(_DRAWN_APART):
         return
     element = getattr(box, "element", None)
+    if element is not None and "noteref" in (element.get("class") or "").split():
+        return  # a note's number: the EPUB's text skips it too (render/notes.py)
     if element is not None and element.get("id"):
         if box.element_tag == "section":
             section = element.get("id")
         elif box.element_tag not in _CONTAINERS:
             block = element.get("id")
+    head = head or box.element_tag == "thead"
     if isinstance(box, TextBox):
-        yield box, section, block
+        yield box, section, block, head
     for child in getattr(box, "children", None) or ():
-        yield from _text_boxes(child, section, block)
+        yield from _text_boxes(child, section, block, head)
+
+
+def anchors_on_pages(document: Document, labels: list[str], wanted: set[str]
+                     ) -> dict[str, str]:
+    """The label of the page where each of the `wanted` ids stands (a cross-reference's
+    target, whose page the EPUB prints as the print edition does)."""
+    out: dict[str, str] = {}
+    for index, page in enumerate(document.pages):
+        for id in wanted & set(page.anchors):
+            out.setdefault(id, labels[index])
+    return out
 
 
 def to_json(book: Book, starts: Sequence[PageStart]) -> bytes:

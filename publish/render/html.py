@@ -126,13 +126,24 @@ def render(book: Book, edition: EditionKind, bodies: dict[str, str] | None = Non
     landmarks = _landmarks(book)
     body = next((p for p in book.parts if p.matter != "front"), None)
 
+    targets = book.targets
+    offsets = _note_offsets(book)
+
+    def target_href(id: str) -> str:
+        owner = targets[id].id if id in targets else id.split("-note")[0]
+        return f"{files[owner]}#{id}" if edition == "epub" else f"#{id}"
+
     def part_section(part: Part) -> Section:
-        if part.id not in bodies:
-            bodies[part.id] = text_html(part.text, book.meta.language, book.meta.han,
-                                        part.header.lang)
+        key = f"{edition}:{part.id}"
+        if key not in bodies:
+            bodies[key] = text_html(
+                part.text, book.meta.language, book.meta.han, part.header.lang, part=part.id,
+                edition=edition, href=target_href,
+                matter=lambda id: targets[id].matter if id in targets else "body",
+                note_offset=offsets[part.id], notes_place=book.meta.notes.place)
         return section(
             part.id, "part", plain_text(part.header.title), landmarks.get(part.id, ()),
-            part=part, body=Markup(bodies[part.id]), in_contents=part.header.listed,
+            part=part, body=Markup(bodies[key]), in_contents=part.header.listed,
             headings=part.text.headings, matter=part.matter, kind=part.kind,
             in_group=part.group is not None, body_start=part is body)
 
@@ -168,6 +179,16 @@ def contents(book: Book) -> list[ContentsEntry]:
         children = tuple(ContentsEntry(p) for p in book.parts
                          if p.group == part.id and p.id in listed)
         out.append(ContentsEntry(part, children))
+    return out
+
+
+def _note_offsets(book: Book) -> dict[str, int]:
+    """The number of the notes before each part, where they are numbered through the book."""
+    out: dict[str, int] = {}
+    count = 0
+    for part in book.parts:
+        out[part.id] = count if book.meta.notes.numbering == "book" else 0
+        count += sum(1 for t in part.text.tokens if t.type == "footnote_open")
     return out
 
 

@@ -10,7 +10,7 @@ and the editor's notes (`::: editorial`) as a notice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MethodType
@@ -20,6 +20,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
+from publish.render import blocks, notes
 from publish.source.markup import markdown
 
 if TYPE_CHECKING:
@@ -84,17 +85,6 @@ def _text(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: A
     return tag_runs(tokens[idx].content, env["languages"][-1])
 
 
-def _span(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """A span of another language (`[мир]{lang=ru}`): the only span the format has."""
-    token = tokens[idx]
-    if token.nesting == -1:
-        env["languages"].pop()
-        return "</span>"
-    tag = str(token.attrGet("lang"))
-    env["languages"].append(env["languages"][-1].within(tag))
-    return f'<span lang="{tag}" xml:lang="{tag}">'
-
-
 def _block_language(renderer: Any, tokens: Sequence[Token], idx: int, options: Any,
                     env: Any) -> str:
     """A block with a language of its own (`{lang=de}` on the line before it)."""
@@ -106,7 +96,10 @@ def _block_language(renderer: Any, tokens: Sequence[Token], idx: int, options: A
             token.attrSet("xml:lang", str(tag))
     elif token.nesting == -1:
         env["languages"].pop()
-    return str(renderer.renderToken(tokens, idx, options, env))
+    if token.type.startswith("paragraph") and env.get("in_float"):
+        return notes.note_paragraph(env, "", token.nesting == 1)
+    html = str(renderer.renderToken(tokens, idx, options, env))
+    return blocks.paragraph(renderer, tokens, idx, options, env, html)
 
 
 def _editorial(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -129,7 +122,17 @@ def _ordered_list(renderer: Any, tokens: Sequence[Token], idx: int, options: Any
 def _renderer() -> RendererHTML:
     renderer = RendererHTML()
     renderer.rules["text"] = MethodType(_text, renderer)
-    renderer.rules["span_open"] = renderer.rules["span_close"] = MethodType(_span, renderer)
+    renderer.rules["span_open"] = renderer.rules["span_close"] = MethodType(blocks.span,
+                                                                             renderer)
+    for name, rule in (("link_open", blocks.link_open), ("link_close", blocks.link_close),
+                       ("softbreak", blocks.softbreak), ("table_open", blocks.table),
+                       ("table_close", blocks.table), ("th_open", blocks.header_cell),
+                       ("hr", blocks.scene_break), ("footnote_ref", notes.footnote_ref)):
+        renderer.rules[name] = MethodType(rule, renderer)
+    for container in ("verse", "epigraph"):
+        for end in ("_open", "_close"):
+            renderer.rules[f"container_{container}{end}"] = MethodType(
+                blocks.container(container), renderer)
     for name in ("paragraph", "blockquote", "bullet_list", "ordered_list", "list_item",
                  "heading"):
         for end in ("_open", "_close"):
@@ -141,11 +144,28 @@ def _renderer() -> RendererHTML:
     return renderer
 
 
-def text_html(text: Text, language: str, han: str, part_language: str | None = None) -> str:
+def text_html(text: Text, language: str, han: str, part_language: str | None = None, *,
+              part: str = "", edition: str = "epub", href: Callable[[str], str] | None = None,
+              matter: Callable[[str], str] | None = None, note_offset: int = 0,
+              notes_place: str = "foot") -> str:
     """A part's parsed text as an HTML fragment; `language`: the book's, `han`: what
-    untagged Han characters are, `part_language`: the part's own, if it has one."""
-    env = {"languages": [Languages(part_language or language, han)]}
-    return str(_renderer().render(list(text.tokens), markdown().options, env))
+    untagged Han characters are, `part_language`: the part's own, if it has one. `part`
+    (its id), `edition`, `href` (where an id of the book is, from this part) and `matter`
+    (an id's part's matter) place its notes and cross-references; `note_offset` and
+    `notes_place` are book.yaml's `notes` (render/notes.py)."""
+    env: dict[str, Any] = {
+        "languages": [Languages(part_language or language, han)], "part": part,
+        "href": href or (lambda id: f"#{id}"), "matter": matter or (lambda id: "body"),
+        "note_offset": note_offset, "place": notes_place,
+        "floats": edition == "print" and notes_place == "foot", "note_html": {}}
+    main, note_tokens = notes.split(text.tokens)
+    renderer, options = _renderer(), markdown().options
+    for note, tokens in note_tokens.items():
+        env["in_float"] = env["floats"]
+        env["note_html"][note] = str(renderer.render(tokens, options, env)).strip()
+    env["in_float"] = False
+    html = str(renderer.render(main, options, env))
+    return html + notes.notes_after(env, note_tokens, {})
 
 
 def inline_html(line: str, languages: Languages) -> str:

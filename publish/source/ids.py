@@ -6,8 +6,9 @@ The print edition is one HTML document, so every id is unique across the whole b
 - the front matter's sections `cover`, `titlepage`, `imprint`, `contents`, their blocks
   `titlepage-1`, ..., and the contents' heading `contents-heading`;
 - the EPUB's navigation: `toc`, `landmarks`, `page-list`;
-- a part `x` (its `id` in the header), its blocks `x-1`, `x-2`, ... and its elements
-  `x-heading`, `x-dateline`, `x-addressee`;
+- a part `x` (its `id` in the header), its blocks `x-1`, `x-2`, ... (or the anchor the
+  author gave one, `{#name}`), its elements `x-heading`, `x-dateline`, `x-addressee`, its
+  notes `x-note-1` and their calls `x-noteref-1`;
 - the page-break markers `page-<label>` (`page-iii`, `page-12`).
 """
 
@@ -32,6 +33,16 @@ def element(owner: str, name: str) -> str:
     """A named element of a part or section: its heading, dateline or addressee."""
     assert name in ELEMENTS, name
     return f"{owner}-{name}"
+
+
+def note(owner: str, number: int) -> str:
+    """The `number`th note of a part (or of the book, numbered through it)."""
+    return f"{owner}-note-{number}"
+
+
+def noteref(owner: str, number: int, sub: int = 0) -> str:
+    """A call of a note: the first, or the `sub`th after it."""
+    return f"{owner}-noteref-{number}" + (f"-{sub}" if sub else "")
 
 
 def page(label: str) -> str:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from publish.errors import SourceError
 from publish.source import ids
+from publish.source.across import cross_references, fits_structure
 from publish.source.limits import (
     MAX_PARTS,
     MAX_TEXT_BYTES,
@@ -83,7 +84,7 @@ def load_book(root: Path) -> Book:
         part = part.model_copy(update={
             "group": groups.get(group) if group else None,
             "matter": part.header.matter or part.kind.matter})
-        _fits_structure(part, group is not None, name in groups, bool(groups) or any(
+        fits_structure(part, group is not None, name in groups, bool(groups) or any(
             isinstance(e, Group) for e in meta.text), (_rel(meta_path, root), where))
         if parts and _ORDER[part.matter] < _ORDER[parts[-1].matter]:
             raise SourceError(
@@ -95,6 +96,7 @@ def load_book(root: Path) -> Book:
         id_lines.append(id_line)
     for part, id_line in zip(parts, id_lines, strict=True):
         _not_generated(part, used, id_line)
+    cross_references(parts, used)
     key_lines = {".".join(map(str, key)): line for key, line in lines.items()}
     return Book(meta=meta, parts=parts, root=str(root), characters=characters,
                 key_lines=key_lines)
@@ -125,29 +127,6 @@ def _entry_lines(meta: Meta, lines: Lines) -> list[int]:
         else:
             out.append(lines.get(("text", index), 1))
     return out
-
-
-def _fits_structure(part: Part, in_group: bool, heads_group: bool, grouped: bool,
-                    listed: tuple[str, int]) -> None:
-    """A `part` heads a group (`part:` in `text`) and nothing else does; a group holds
-    chapters (or letters); where the book is in parts, no chapter stands outside one."""
-    kind = part.header.kind
-    if heads_group != (kind == "part"):
-        raise SourceError(
-            "S-STRUCTURE", f"'{part.source}' is of kind '{kind}', but is listed "
-            f"{'as' if heads_group else 'not as'} a part (`part:` in `text`)",
-            "list a file of kind `part` as `- part: FILE` with its `chapters:`, and give "
-            "that file `kind: part`", *listed)
-    if in_group and not part.kind.chapter_like:
-        raise SourceError(
-            "S-STRUCTURE", f"'{part.source}' is a {kind}, listed among a part's chapters",
-            "a part holds chapters (or letters): list the others before or after the parts",
-            *listed)
-    if grouped and not in_group and part.kind.chapter_like:
-        raise SourceError(
-            "S-STRUCTURE", f"the {kind} '{part.source}' stands outside any part, but the "
-            "book is in parts", "list it under a part's `chapters:`, or make a part for it",
-            *listed)
 
 
 def _not_generated(part: Part, used: dict[str, str], line: int) -> None:

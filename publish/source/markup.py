@@ -32,11 +32,13 @@ from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, E
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 from publish.errors import SourceError
-from publish.source import ids, limits, quotes, refusals
+from publish.source import ids, limits, quotes, refusals, textblocks
+from publish.source.attributes import ANCHOR, check_attributes
 from publish.source.limits import Budget, Refusal
-from publish.source.metadata import Coded, language_tag
+from publish.source.textblocks import CONTAINERS
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _NO_BREAK = [
@@ -71,7 +73,8 @@ def _dashes(state: StateCore) -> None:
                 in_autolink = token.type == "link_open"
 
 
-_BLOCKS = {"paragraph_open", "heading_open", "list_item_open", "blockquote_open"}
+_BLOCKS = {"paragraph_open", "heading_open", "list_item_open", "blockquote_open", "tr_open",
+           "caption_open", "hr"}
 
 
 def _block_ids(state: StateCore) -> None:
@@ -84,7 +87,8 @@ def _block_ids(state: StateCore) -> None:
     for token in state.tokens:
         if token.type in _BLOCKS and not token.hidden:
             number += 1
-            token.attrSet("id", ids.block(prefix, number))
+            # An anchor the author gave the block (`{#name}`) is its id in both editions.
+            token.attrSet("id", token.meta.get("anchor") or ids.block(prefix, number))
 
 
 def _check_blocks(state: StateCore) -> None:
@@ -134,41 +138,13 @@ def _check_blocks(state: StateCore) -> None:
             elif token.type == "image":
                 raise Refusal("S-IMAGE", line, "images are not supported in the text yet",
                               "remove the image; describe it in words if it matters")
-            elif token.type == "link_open" and not _web_or_mail(str(token.attrGet("href"))):
+            elif token.type == "link_open" and not _web_or_mail(str(token.attrGet("href"))) \
+                    and not _cross_reference(str(token.attrGet("href"))):
                 target = str(token.attrGet("href"))[:80]
                 raise Refusal("S-LINK", line, f"a link to '{target}': a link may lead only to a "
-                              "web page (http:, https:) or an e-mail address (mailto:)",
-                              "link to a full web address, or remove the link")
-
-
-def _check_languages(state: StateCore) -> None:
-    """A span or a block may carry one attribute, its language (`{lang=ru}`), a BCP 47
-    tag: no class, id or style reaches an edition from the text."""
-    for block in state.tokens:
-        line = (block.map[0] + 1) if block.map else 1
-        for token in (block, *(block.children or ())):
-            if token.type == "softbreak":
-                line += 1
-            # The attributes the author may write: a span's, a block's (markdown-it's own,
-            # a link's href, an image's src, a list's start, are not the author's braces).
-            if not (token.type == "span_open" or (
-                    token is block and block.nesting == 1 and token.attrs)):
-                continue
-            own = {"start"} if token.type == "ordered_list_open" else set()
-            names = sorted(set(map(str, token.attrs)) - {"lang"} - own)
-            if not names and "lang" not in token.attrs and token.type != "span_open":
-                continue
-            # A block's attributes stand on the line before it (`{lang=de}`).
-            at = line if token is not block else max(1, line - 1)
-            if names or (token.type == "span_open" and "lang" not in token.attrs):
-                what = f"the attribute '{names[0]}'" if names else "a span with no language"
-                raise Refusal("S-ATTRIBUTE", at, f"{what}: of attributes, the text has only a "
-                              "language", "write {lang=ru} after a [span] or on the line "
-                              "before a block; remove the others")
-            try:
-                token.attrSet("lang", language_tag(str(token.attrGet("lang"))))
-            except Coded as refused:
-                raise Refusal(refused.code, at, refused.message, refused.fix) from None
+                              "web page (http:, https:), an e-mail address (mailto:) or a part "
+                              "or anchor of the book (#name)",
+                              "link to a full web address or to #name, or remove the link")
 
 
 MAX_INLINE_NESTING = 20  # markdown-it's own limit for the inline rules (commonmark preset)
@@ -179,6 +155,10 @@ MAX_INLINE_NESTING = 20  # markdown-it's own limit for the inline rules (commonm
 # editions (EPUBCheck rejects a link to a missing file or id) or would put a path of
 # the building machine into the PDF.
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
+
+
+def _cross_reference(href: str) -> bool:
+    return href.startswith("#") and bool(ANCHOR.fullmatch(href[1:]))
 
 
 def _web_or_mail(href: str) -> bool:
@@ -203,7 +183,10 @@ def markdown() -> MarkdownIt:
     # Every link and image reaches `_check_blocks`, which refuses the ones the format does
     # not allow with a message, where markdown-it would silently show them as text.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
-    md.use(container_plugin, "editorial")
+    for name in CONTAINERS:
+        md.use(container_plugin, name)
+    md.use(footnote_plugin)
+    md.enable("table")
     # What markdown-it would silently drop or show as text is refused (limits.py, and
     # the `:::` fences and unused references here); the block parser's own limit, past
     # which it drops the rest of the text, is never reached (limits.MAX_NESTING).
@@ -215,14 +198,19 @@ def markdown() -> MarkdownIt:
     md.block.ruler.before("table", "count_blocks", limits.count_blocks)
     md.block.ruler.before("container_editorial", "fences", refusals.fences,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    for name in ("blockquote", "list", "container_editorial"):
+    for name in ("blockquote", "list", *(f"container_{c}" for c in CONTAINERS)):
         rule = next(rule for rule in md.block.ruler.__rules__ if rule.name == name)
         md.block.ruler.at(name, limits.nested(rule.fn, name == "container_editorial"),
                           {"alt": rule.alt})
-    # `[мир]{lang=ru}` and `{lang=de}` on the line before a block: another language.
-    md.use(attrs_plugin, spans=True, after=("span_close",))
+    # `[мир]{lang=ru}`, `{#name}`, `[BC]{.sc}`, `[page](#name){.page}`: attributes.py.
+    md.use(attrs_plugin, spans=True, after=("span_close", "link_close"))
     md.use(attrs_block_plugin)
-    md.core.ruler.push("check_languages", _check_languages)
+    md.core.ruler.push("check_attributes", check_attributes)
+    md.core.ruler.push("check_notes", textblocks.check_notes)
+    md.core.ruler.push("verse_lines", textblocks.verse_lines)
+    md.core.ruler.push("attributions", textblocks.attributions)
+    md.core.ruler.push("check_tables", textblocks.check_tables)
+    md.core.ruler.push("table_captions", textblocks.table_captions)
     md.core.ruler.push("no_break_spaces", _no_break_spaces)
     md.core.ruler.push("block_ids", _block_ids)
     md.core.ruler.push("check_blocks", _check_blocks)
@@ -274,6 +262,8 @@ class Text:
     blocks: tuple[Block, ...]
     headings: tuple[Heading, ...]
     first_line: int  # the line of the file where the text begins
+    anchors: tuple[tuple[str, int], ...] = ()  # `{#name}`s, with their lines in the file
+    xrefs: tuple[tuple[str, int], ...] = ()  # the names `(#name)` links lead to, and lines
 
     def characters(self) -> Iterator[tuple[int, str]]:
         """Every character the text draws, with the line of the file it is on."""
@@ -330,8 +320,10 @@ def parse_text(markdown_text: str, source: str, first_line: int, part_id: str,
     except Refusal as refused:
         raise SourceError(refused.code, refused.message, refused.fix, source,
                           first_line + refused.line - 1) from None
+    def lines(found: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+        return tuple((name, first_line + line - 1) for name, line in found)
     return Text(tuple(tokens), _tree(tokens, first_line), tuple(env.get("headings", [])),
-                first_line)
+                first_line, lines(env.get("anchors", [])), lines(env.get("xrefs", [])))
 
 
 def check_inline(text: str) -> None:

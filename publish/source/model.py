@@ -184,6 +184,13 @@ class Print(Strict):
         return self
 
 
+class Notes(Strict):
+    """Where the notes (`[^1]`) are set and how they are numbered."""
+
+    place: Literal["foot", "chapter"] = "foot"  # at the foot of the page; at the chapter's end
+    numbering: Literal["chapter", "book"] = "chapter"  # from 1 in each part; through the book
+
+
 class Group(Strict):
     """A part of the book ("Part One"): its own text file (of kind `part`), then its
     chapters."""
@@ -224,6 +231,7 @@ class Meta(Strict):
     title_page: Page | None = None  # line for line; else made from the metadata
     imprint: Page | None = None  # the title page's verso; else a copyright page is made
     contents_heading: Name = "Contents"
+    notes: Notes = Notes()
     text: Annotated[list[NonEmpty | Group], Field(min_length=1)]  # at most limits.MAX_PARTS
     print: Print
 
@@ -357,6 +365,13 @@ class Book(Strict):
     # the fonts must cover (source/fonts.py). A function of the files, so not dumped.
     characters: dict[str, tuple[str, int]] = Field(default_factory=dict, exclude=True,
                                                    repr=False)
+    @property
+    def targets(self) -> dict[str, Part]:
+        """Every id a cross-reference may lead to (a part's, an anchor's), and its part."""
+        out = {part.id: part for part in self.parts}
+        out.update({name: part for part in self.parts for name, _ in part.text.anchors})
+        return out
+
     # The line of book.yaml where each key stands ("edition.description": 26), for the
     # messages of later stages.
     key_lines: dict[str, int] = Field(default_factory=dict, exclude=True, repr=False)

@@ -31,16 +31,16 @@ def fences(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     fix = "open an editor's note with '::: editorial' and close it with ':::' (README: " \
         "Writing a book); write '\\:::' for the text ':::'"
     if not name:
-        raise Refusal("S-CONTAINER", start + 1, "a ':::' that closes no '::: editorial'", fix)
-    if name != "editorial":
-        raise Refusal("S-CONTAINER", start + 1, f"'{line.strip()[:80]}': the only container "
-                      "of the format is '::: editorial'", fix)
-    if state.env.get("editorial"):
+        raise Refusal("S-CONTAINER", start + 1, "a ':::' that closes no container", fix)
+    if name not in ("editorial", "verse", "epigraph"):
+        raise Refusal("S-CONTAINER", start + 1, f"'{line.strip()[:80]}': the containers of "
+                      "the format are '::: editorial', '::: verse' and '::: epigraph'", fix)
+    if name == "editorial" and state.env.get("editorial"):
         raise Refusal("S-CONTAINER", start + 1, "an editorial note inside another one",
                       "close the first note with ':::' before opening the next")
     if not _closed(state, start, end, markers):
-        raise Refusal("S-CONTAINER", start + 1, "this '::: editorial' is never closed: the "
-                      "rest of the text would be the editor's note", "close it with a line "
+        raise Refusal("S-CONTAINER", start + 1, f"this '::: {name}' is never closed: the "
+                      "rest of the text would be in it", "close it with a line "
                       f"'{':' * markers}'" + (" inside the list item or quotation it is in"
                                               if state.blkIndent or state.parentType != "root"
                                               else ""))
