@@ -81,6 +81,8 @@ def paragraph(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, en
 def softbreak(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
               ) -> str:
     """A line break of a stanza ends its line; elsewhere, a line break of the source."""
+    if env.get("in_float"):
+        return " "  # WeasyPrint 70 breaks a footnote's line at a new line of its HTML
     stanza = env.get("stanza")
     if stanza is not None:
         indent = stanza.pop(0) if stanza else 0
