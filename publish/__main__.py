@@ -14,7 +14,23 @@ gone: nothing a build made is left behind for good.
 import sys  # built in: loaded before any code of the package runs
 
 
+def _unraisable(hook: "sys.UnraisableHookArgs") -> None:
+    """A Ctrl-C that came while Python ran a finalizer (WeasyPrint's FontConfiguration
+    .__del__): Python would print it as "Exception ignored in ..." with a traceback and go
+    on. Raised again, in the main flow, it ends the run as any Ctrl-C does; anything else
+    a finalizer raises is not the user's to see."""
+    if isinstance(hook.exc_value, KeyboardInterrupt):
+        import os
+        import signal
+        import threading
+
+        # From another thread, a moment later: the signal's handler then raises in the
+        # main thread's own code, not in this hook (nor in the finalizer it came from).
+        threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+
 def main() -> None:
+    sys.unraisablehook = _unraisable
     folder, interrupted = None, False
     try:
         folder = _own_temporary_folder()

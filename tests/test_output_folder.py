@@ -220,3 +220,27 @@ def test_the_cache_key_is_never_made_where_no_home_is(
         assert around(tmp_path) == before
     finally:
         cache.machine_key.cache_clear()
+
+
+def test_a_ctrl_c_in_a_finalizer_ends_the_run_as_any_other() -> None:
+    """A SIGINT that comes while Python runs a finalizer (WeasyPrint's FontConfiguration.
+    __del__): Python would print "Exception ignored in ..." and a traceback, and go on;
+    publish's hook raises it again in the main flow, so it ends the run as a Ctrl-C."""
+    code = (
+        "import sys, time\n"
+        "from publish.__main__ import _unraisable\n"
+        "sys.unraisablehook = _unraisable\n"
+        "class Finalized:\n"
+        "    def __del__(self):\n"
+        "        raise KeyboardInterrupt\n"
+        "try:\n"
+        "    Finalized()\n"
+        "    for _ in range(500):\n"
+        "        time.sleep(0.001)\n"
+        "    print('went on')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PROJECT, timeout=60)
+    assert run.stdout.strip() == "interrupted"
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr
