@@ -144,6 +144,9 @@ CODES: dict[str, Code] = {
                             "add a font that has it to `fonts/fonts.yaml`"),
     "O-PAGE-MAP": Code("the EPUB's page-break markers cannot be placed where the PDF's pages "
                        "begin", _BUG),
+    "O-NOTE-LOST": Code("the typesetter left a note out of every page (WeasyPrint 70's "
+                        "footnotes)", "report it; meanwhile `notes: {place: chapter}`, or move "
+                        "the note's call a few words"),
     "O-PAGE-LABELS": Code("the PDF's page label ranges are wrong", _BUG),
     "O-PDF-UNREADABLE": Code("the interior PDF WeasyPrint wrote cannot be read", _BUG),
     "O-PREFLIGHT": Code("a print file fails the preflight; the message names the first `P-` "
