@@ -16,8 +16,7 @@ from publish.errors import OutputError, SourceError
 from publish.layout.labels import PageLabelRange, labels_of
 from publish.layout.pagemap import PageStart, anchors_on_pages, page_map
 from publish.layout.typeset import Laid, render_document
-from publish.render.html import environment, modified
-from publish.source import ids
+from publish.render.html import environment, modified, notes_of
 from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
@@ -129,33 +128,16 @@ def _notes_fit(job: Job, document: Document) -> None:
 
 def wanted_notes(job: Job) -> set[str]:
     """The ids of the notes the print edition floats to the foot of its pages."""
-    if job.book.meta.notes.place != "foot":
-        return set()
-    out: set[str] = set()
-    offset = 0
-    for part in job.book.parts:
-        count = sum(1 for t in part.text.tokens if t.type == "footnote_open")
-        first = offset if job.book.meta.notes.numbering == "book" else 0
-        out |= {ids.note(part.id, first + n + 1) for n in range(count)}
-        offset += count
-    return out
+    return set(notes_of(job.book)) if job.book.meta.notes.place == "foot" else set()
 
 
 def _note_source(job: Job, id: str) -> tuple[str, int | None]:
     """The file and line where the note with the id `id` is written."""
-    offset = 0
-    for part in job.book.parts:
-        for token in part.text.tokens:
-            if token.type != "footnote_open":
-                continue
-            number = (offset if job.book.meta.notes.numbering == "book" else 0) + \
-                int(token.meta["id"]) + 1
-            if ids.note(part.id, number) == id:
-                at = part.body.find(f"[^{token.meta['label']}]:")
-                return part.source, part.body_line + part.body.count("\n", 0, at) \
-                    if at >= 0 else None
-        offset += sum(1 for t in part.text.tokens if t.type == "footnote_open")
-    return job.book.meta.slug, None
+    if id not in notes_of(job.book):
+        return job.book.meta.slug, None
+    part, label = notes_of(job.book)[id]
+    at = part.body.find(f"[^{label}]:")
+    return part.source, part.body_line + part.body.count("\n", 0, at) if at >= 0 else None
 
 
 def page_labels(document: Document, first_body_id: str) -> list[PageLabelRange]:

@@ -130,17 +130,15 @@ def render(book: Book, edition: EditionKind, bodies: dict[str, str] | None = Non
     offsets = _note_offsets(book)
 
     def target_href(id: str) -> str:
-        owner = targets[id].id if id in targets else id.split("-note")[0]
-        return f"{files[owner]}#{id}" if edition == "epub" else f"#{id}"
+        return f"{files[targets[id].id]}#{id}" if edition == "epub" else f"#{id}"
 
     def part_section(part: Part) -> Section:
         key = f"{edition}:{part.id}"
         if key not in bodies:
             bodies[key] = text_html(
                 part.text, book.meta.language, book.meta.han, part.header.lang, part=part.id,
-                edition=edition, href=target_href,
-                matter=lambda id: targets[id].matter if id in targets else "body",
-                note_offset=offsets[part.id], notes_place=book.meta.notes.place)
+                edition=edition, href=target_href, note_offset=offsets[part.id],
+                notes_place=book.meta.notes.place)
         return section(
             part.id, "part", plain_text(part.header.title), landmarks.get(part.id, ()),
             part=part, body=Markup(bodies[key]), in_contents=part.header.listed,
@@ -190,6 +188,13 @@ def _note_offsets(book: Book) -> dict[str, int]:
         out[part.id] = count if book.meta.notes.numbering == "book" else 0
         count += sum(1 for t in part.text.tokens if t.type == "footnote_open")
     return out
+
+
+def notes_of(book: Book) -> dict[str, tuple[Part, str]]:
+    """Every note of the book by its id (ids.note), with its part and its label."""
+    offsets = _note_offsets(book)
+    return {ids.note(part.id, offsets[part.id] + int(t.meta["id"]) + 1): (part, t.meta["label"])
+            for part in book.parts for t in part.text.tokens if t.type == "footnote_open"}
 
 
 def contents_title(meta: Meta) -> str:

@@ -146,16 +146,16 @@ def _renderer() -> RendererHTML:
 
 def text_html(text: Text, language: str, han: str, part_language: str | None = None, *,
               part: str = "", edition: str = "epub", href: Callable[[str], str] | None = None,
-              matter: Callable[[str], str] | None = None, note_offset: int = 0,
+              note_offset: int = 0,
               notes_place: str = "foot") -> str:
     """A part's parsed text as an HTML fragment; `language`: the book's, `han`: what
     untagged Han characters are, `part_language`: the part's own, if it has one. `part`
-    (its id), `edition`, `href` (where an id of the book is, from this part) and `matter`
-    (an id's part's matter) place its notes and cross-references; `note_offset` and
+    (its id), `edition` and `href` (where an id of the book is, from this part) place its
+    notes and cross-references; `note_offset` and
     `notes_place` are book.yaml's `notes` (render/notes.py)."""
     env: dict[str, Any] = {
         "languages": [Languages(part_language or language, han)], "part": part,
-        "href": href or (lambda id: f"#{id}"), "matter": matter or (lambda id: "body"),
+        "href": href or (lambda id: f"#{id}"),
         "note_offset": note_offset, "place": notes_place,
         "floats": edition == "print" and notes_place == "foot", "note_html": {}}
     main, note_tokens = notes.split(text.tokens)

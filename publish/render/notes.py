@@ -64,7 +64,7 @@ def footnote_ref(renderer: Any, tokens: Sequence[Token], idx: int, options: Any,
     if env["floats"] and sub == 0:  # print, at the foot of the page: the note itself
         return (f'<span class="footnote" id="{note_id(env, note)}" data-n="{n}">'
                 f'{env["note_html"][note]}</span>')
-    href = env["href"](note_id(env, note))
+    href = f"#{note_id(env, note)}"  # the note is in the part's own file, in both editions
     return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" href="{href}" '
             f'id="{ref_id(env, note, sub)}">{n}</a>')
 
