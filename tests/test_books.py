@@ -207,7 +207,16 @@ def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     root = ROOTS / name
     if not (root / "book.yaml").exists():
         pytest.skip(f"tests/roots/{name} is not written yet")
-    out = tmp_path_factory.mktemp(name) / "dist"
+    sample = build_sample(name, root, tmp_path_factory.mktemp(name) / "dist")
+    try:
+        yield sample
+    finally:
+        sample.epub.zip.close()
+
+
+def build_sample(name: str, root: Path, out: Path) -> Sample:
+    """The book in `root` built into `out` (SOURCE_DATE_EPOCH set, every format) and
+    checked as `publish check` checks it, read back."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         built = build(root, out, ["pdf", "cover", "epub", "marc", "onix"], cache=False)
@@ -217,13 +226,9 @@ def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     page_map = json.loads((out / f"{slug}.pages.json").read_text(encoding="utf-8"))
     with pikepdf.open(out / f"{slug}.pdf") as pdf:
         labels = [str(page.label) for page in pdf.pages]
-    epub = Epub(out / f"{slug}.epub")
-    try:
-        yield Sample(name, root, meta, source_parts(root, meta), epub, out / f"{slug}.pdf",
-                     page_map["pages"], labels,
-                     {r.check: [str(f) for f in r.findings] for r in report.results})
-    finally:
-        epub.zip.close()
+    return Sample(name, root, meta, source_parts(root, meta), Epub(out / f"{slug}.epub"),
+                  out / f"{slug}.pdf", page_map["pages"], labels,
+                  {r.check: [str(f) for f in r.findings] for r in report.results})
 
 
 def roman(number: int) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import json
 import re
 import shutil
 from collections import Counter
@@ -30,16 +29,13 @@ import pytest
 import yaml
 from lxml import etree
 
-from publish.author.check import check_editions
-from publish.author.dist import Editions
 from publish.build.pipeline import build
 from publish.errors import SourceError
-from publish.source.load import load_book
 from publish.source.model import mm
 
-from .conftest import EPOCH, ROOTS
+from .conftest import ROOTS
 from .readback import LINE_END_HYPHEN, MM, NS, Epub, letters
-from .test_books import SourcePart, source_parts, text_of
+from .test_books import SourcePart, build_sample, source_parts, text_of
 
 ROOT = ROOTS / "annotated"
 CHECKS = ["epubcheck", "ace", "preflight", "preflight-cover", "glyphs", "navigation", "pages",
@@ -426,18 +422,8 @@ class Book:
 
 
 def make(root: Path, out: Path) -> Book:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        built = build(root, out, ["pdf", "cover", "epub", "marc", "onix"], cache=False)
-        report = check_editions(Editions(load_book(root), dict(built.files)), out)
-    meta = yaml.safe_load((root / "book.yaml").read_text(encoding="utf-8"))
-    slug = meta["slug"]
-    page_map = json.loads((out / f"{slug}.pages.json").read_text(encoding="utf-8"))
-    with pikepdf.open(out / f"{slug}.pdf") as pdf:
-        labels = [str(page.label) for page in pdf.pages]
-    book = Book(root, meta, source_parts(root, meta), Epub(out / f"{slug}.epub"),
-                out / f"{slug}.pdf", page_map["pages"], labels,
-                {r.check: [str(f) for f in r.findings] for r in report.results})
+    s = build_sample(root.name, root, out)
+    book = Book(s.root, s.meta, s.parts, s.epub, s.pdf, s.pages, s.labels, s.findings)
     book.chars = read_chars(book.pdf)
     return book
 
