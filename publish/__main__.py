@@ -2,7 +2,12 @@
 
 Everything is imported inside main()'s guard, the standard library's modules too: a
 Ctrl-C while the libraries load (the first second of a run) ends, like one at any later
-moment (`cli._reporting`), with one line and exit status 130, not a traceback.
+moment (`cli._reporting`), with one line and exit status 130, not a traceback. While the
+package and its libraries load, SIGINT is held back (blocked, not lost) and delivered as
+soon as they have loaded: a native extension's start-up code cannot take an interrupt
+(pikepdf's nanobind aborts the process with "Critical nanobind error" when a
+KeyboardInterrupt comes while it makes its enums), so a Ctrl-C then waits the moment it
+takes.
 
 And the process keeps its temporary files in a folder of its own, `$TMPDIR/publish-<uid>/
 <pid>/`, removed when it ends: WeasyPrint's font folders, cffi's probes of the C compiler
@@ -12,6 +17,10 @@ gone: nothing a build made is left behind for good.
 """
 
 import sys  # built in: loaded before any code of the package runs
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
 
 
 def _unraisable(hook: "sys.UnraisableHookArgs") -> None:
@@ -34,7 +43,7 @@ def main() -> None:
     folder, interrupted = None, False
     try:
         folder = _own_temporary_folder()
-        from publish.cli import app
+        app = _load()
 
         app(prog_name="publish")
     except KeyboardInterrupt:
@@ -59,6 +68,21 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(130)
+
+
+def _load() -> "typer.Typer":
+    """The command, its modules and libraries loaded with SIGINT held back (see above)."""
+    import signal
+
+    held = hasattr(signal, "pthread_sigmask")
+    if held:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        from publish.cli import app
+    finally:
+        if held:  # a Ctrl-C that came meanwhile is raised here, caught in main()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return app
 
 
 def _own_temporary_folder() -> str | None:
