@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from weasyprint.formatting_structure.boxes import Box, TextBox
+from weasyprint.formatting_structure.boxes import Box, InlineLevelBox, TextBox
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -96,7 +96,9 @@ def _text_boxes(box: Box, section: str | None, block: str | None, head: bool
     if element is not None and element.get("id"):
         if box.element_tag == "section":
             section = element.get("id")
-        elif box.element_tag not in _CONTAINERS:
+        elif box.element_tag not in _CONTAINERS and not isinstance(box, InlineLevelBox):
+            # A block; not an anchor's span (`[words]{#name}`), whose letters count as
+            # its block's, as the EPUB counts them (editions/pagebreaks.py).
             block = element.get("id")
     head = head or box.element_tag == "thead"
     if isinstance(box, TextBox):
