@@ -107,6 +107,8 @@ def build_command(
                           progress=say, cache=cache)
         if built.reused:
             err.print(Text(f"reused from the cache: {', '.join(dict.fromkeys(built.reused))}"))
+        for warning in built.warnings:
+            err.print(Text(warning, style="yellow"))
         for path in built.files.values():
             err.print(Text.assemble(("wrote ", "green"),
                                     f"{path} ({path.stat().st_size:,} bytes)"))

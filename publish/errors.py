@@ -74,7 +74,15 @@ CODES: dict[str, Code] = {
     "S-NOT-UTF8": Code("a file is not UTF-8", "save it as UTF-8 without BOM"),
     "S-BOM": Code("a file begins with a byte-order mark", "save it as UTF-8 without BOM"),
     "S-NO-GLYPH": Code("a character no shipped font has", "replace it, or add a font that has it"),
-    "S-IMAGE": Code("an image in the text or a value (not supported yet)", "remove it"),
+    "S-IMAGE": Code("an image that is not a figure (within a line, a list, a table or a note), "
+                    "not a PNG or JPEG file of the book, or damaged",
+                    "give the image a paragraph of its own, as a PNG or JPEG inside the "
+                    "book's folder (README: Figures)"),
+    "S-IMAGE-ALT": Code("an image without alt text", "describe the image between the "
+                        "brackets: ![a map of the delta](../images/delta.png)"),
+    "S-IMAGE-RESOLUTION": Code("an image that would print below 150 pixels an inch",
+                               "use an image of more pixels, or print it smaller "
+                               "({width=50})"),
     "S-LINK": Code("a link to anything but a web page (`http:`, `https:`) or an e-mail address "
                    "(`mailto:`), or any link outside the text (in `book.yaml` or a header)",
                    "link to a full web address, or remove the link"),
@@ -93,7 +101,8 @@ CODES: dict[str, Code] = {
                           "symbolic links or (`book.yaml`) a folder, not a regular file",
                           "put a file of text in its place"),
     "S-TOO-LARGE": Code("a file larger than its limit: a YAML file 1 MB, a text file 8 MB, "
-                        "the text files together 16 MB (README: Limits)",
+                        "the text files together 16 MB, an image 32 MB or 60 million pixels, "
+                        "the images together 256 MB (README: Limits)",
                         "split the text into more files, or make two books of it"),
     "S-TOO-MANY": Code("more than the limit of parts (1,000), of lines of text (1,000,000) "
                        "or of blocks (50,000) in a book (README: Limits)",
@@ -187,6 +196,12 @@ CODES: dict[str, Code] = {
                          _BUG_UNLESS_EDITED),
     "V-ONIX": Code("the ONIX record fails its schemas", _BUG),
     "V-MARCXML": Code("the MARCXML record fails its schema", _BUG),
+    "V-PAGE-REF": Code("a cross-reference prints a page its target is not on, in the EPUB's "
+                       "page-list or in the PDF", _BUG),
+    "V-FIGURE": Code("a figure is not drawn in the PDF at the size the book asks, or not in "
+                     "the EPUB with its alt text", _BUG),
+    "V-FIGURE-PPI": Code("a figure's printed resolution (a warning below 300 ppi)",
+                         "use an image of more pixels, or print it smaller ({width=50})"),
     "V-UNREADABLE": Code("a file is too broken for a check to read",
                          "build again; if it stays, report it"),
     # E-: the machine.

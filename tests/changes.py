@@ -42,6 +42,7 @@ def apply(book: Path, case: dict[str, Any]) -> Path | None:
         path = fonts / case["file"].removeprefix("fonts/")
     else:
         path = book / case["file"]
+    path.parent.mkdir(parents=True, exist_ok=True)  # a file of a new folder (images/)
     if case.get("delete"):
         path.unlink()
     elif "symlink" in case:

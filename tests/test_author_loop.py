@@ -98,7 +98,7 @@ def test_check_passes_on_seven_letters(
     assert {Path(path).parent for path in report["files"].values()} == {seven_letters}
     rows = results(run)
     assert list(rows) == ["epubcheck", "ace", "preflight", "preflight-cover", "glyphs",
-                          "navigation", "pages", "onix", "marcxml"]
+                          "navigation", "pages", "figures", "onix", "marcxml"]
     assert {name: row["result"] for name, row in rows.items()} == dict.fromkeys(rows, "pass")
 
 

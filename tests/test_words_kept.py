@@ -77,7 +77,10 @@ def words(text: str) -> list[str]:
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 FENCE = re.compile(r"^\s*:::.*$", re.M)  # a container's opening and closing lines
 HEADING_MARK = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
-LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)(\{[^}\n]*\})?")  # [text](url): its text
+# ![alt](file "caption"){#name}: a figure prints its caption; the EPUB also holds the alt
+# text (the PDF, untagged, has no place for it: the image is what it describes).
+IMAGE = re.compile(r'!\[([^\]]*)\]\(\S*(?:\s+"([^"]*)")?\)(\{[^}\n]*\})?')
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)(\{[^}\n]*\})?")  # [text](url): its text
 NOTE_CALL = re.compile(r"\[\^[^\]\s]+\](?!:)")  # [^7]: the note's number is no word of it
 NOTE_LABEL = re.compile(r"^\[\^[^\]\s]+\]:", re.M)  # [^7]: the note's text follows
 TABLE_RULE = re.compile(r"^\|?[\s:|-]*-[\s:|-]*\|?$", re.M)  # |:---|---:|
@@ -90,8 +93,10 @@ AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+)")
 
 
-def markdown_text(body: str) -> str:
-    """The printed text of some Markdown: the markup taken away."""
+def markdown_text(body: str, alt: bool = False) -> str:
+    """The printed text of some Markdown: the markup taken away; `alt`: with the images'
+    alt text (the EPUB's)."""
+    body = IMAGE.sub(lambda m: f"{m[1] if alt else ''} {markdown_text(m[2] or '')}", body)
     body = FENCE.sub(" ", body)
     body = HEADING_MARK.sub("", body)
     body = NOTE_CALL.sub(" ", body)
@@ -152,7 +157,7 @@ def source_words(book: Path, edition: str) -> Counter[str]:
         if header.get("dateline"):
             printed.append(markdown_text(str(header["dateline"])))
         printed += [markdown_text(str(line)) for line in header.get("addressee") or []]
-        printed.append(markdown_text(body))
+        printed.append(markdown_text(body, alt=edition == "epub"))
     return Counter(w for text in printed for w in words(text))
 
 
@@ -175,6 +180,8 @@ def epub_words(path: Path) -> Counter[str]:
             if isinstance(element.tag, str) and etree.QName(element).localname in BLOCKS:
                 element.text = " " + (element.text or "")
                 element.tail = " " + (element.tail or "")
+            if isinstance(element.tag, str) and etree.QName(element).localname == "img":
+                element.tail = f" {element.get('alt', '')} {element.tail or ''}"
         found.update(words("".join(body.itertext())))
     return found
 

@@ -26,8 +26,10 @@ from publish.build.pipeline import Progress
 from publish.checks import Finding, verify
 from publish.checks.ace import run_ace
 from publish.checks.epubcheck import run_epubcheck
+from publish.checks.figures import figures
 from publish.checks.preflight import preflight
 from publish.checks.readback import pdf_pages
+from publish.checks.xrefs import page_references_printed
 from publish.editions.cover import BLEED_IN, cover_size
 from publish.errors import PublishError
 from publish.layout.interior import BLEED_MM
@@ -42,7 +44,7 @@ Level = Literal["error", "warning", "info"]
 LEVELS: dict[str, Level] = {
     "FATAL": "error", "ERROR": "error", "WARNING": "warning", "USAGE": "info", "INFO": "info",
     "critical": "error", "serious": "error", "moderate": "error", "minor": "warning",
-    "error": "error", "warning": "warning",
+    "error": "error", "warning": "warning", "info": "info",
 }
 # The rows of the report, in order, with what each checks.
 CHECKS = {
@@ -52,7 +54,9 @@ CHECKS = {
     "preflight-cover": "the print cover: fonts, boxes, trim and bleed, CMYK output intent",
     "glyphs": "every character has a shipped font, in the source and in the EPUB",
     "navigation": "toc, landmarks, page-list and NCX links lead to existing places",
-    "pages": "one pagination: page-list, markers, contents, bookmarks, page map",
+    "pages": "one pagination: page-list, markers, contents, bookmarks, page map, the pages "
+             "cross-references print",
+    "figures": "each figure drawn at its size, its printed resolution, its alt text",
     "onix": "the ONIX 3.0 message against EDItEUR's schemas (onixcheck)",
     "marcxml": "the MARCXML records against the Library of Congress schema",
 }
@@ -77,8 +81,9 @@ class Result:
                 else "pass")
 
     def first(self) -> str:
-        """The message to show: the first error, else the first warning."""
-        for wanted in ("error", "warning"):
+        """The message to show: the first error, else the first warning, else the first
+        note (a figure's printed resolution)."""
+        for wanted in ("error", "warning", "info"):
             for finding in self.findings:
                 if level(finding) == wanted:
                     return str(finding)
@@ -152,7 +157,9 @@ def _own_checks(found: Editions, fonts: Path) -> dict[str, Callable[[], list[Fin
         "navigation": lambda: verify.navigation(found.epub),
         "pages": lambda: verify.page_references(book, found.epub, found.pdf,
                                                 pdf_pages(found.pdf, top, bottom),
-                                                found.page_map),
+                                                found.page_map)
+        + page_references_printed(found.epub, found.pdf),
+        "figures": lambda: figures(book, found.pdf, found.epub),
         "onix": lambda: verify.onix(found.onix),
         "marcxml": lambda: verify.marcxml(found.marcxml),
     }

@@ -25,6 +25,7 @@ from publish.layout.interior import Interior, LayoutWriter
 from publish.records.marc import MarcWriter
 from publish.records.onix import OnixWriter
 from publish.resources import FONTS, STYLES
+from publish.source.figures import coarse
 from publish.source.fonts import check_coverage, shipped_faces
 from publish.source.load import load_book
 from publish.source.model import Book
@@ -52,6 +53,7 @@ class Built:
     files: dict[str, Path]
     summary: Summary
     reused: list[str] = field(default_factory=list)  # stages read from the cache, not run
+    warnings: list[str] = field(default_factory=list)  # what the source may want changed
 
 
 def cache_folder(out: Path) -> Path:
@@ -83,9 +85,12 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
     try:
         with locked(out), _epoch_set(epoch):
-            return _build(job, out, asked, writers, say, fonts, cache)
+            built = _build(job, out, asked, writers, say, fonts, cache)
     except OSError as error:  # the machine's fault (a full disk), never the source's
         raise environment_error(error) from None
+    built.warnings.extend(w for part in book.parts for f in part.figures
+                          if (w := coarse(f, part.source)))
+    return built
 
 
 def _build(job: Job, out: Path, asked: set[str], writers: list[Writer], say: Progress,

@@ -200,6 +200,34 @@ def pdf_pages(path: Path, top_mm: float, bottom_mm: float) -> list[PdfPage]:
     return pages
 
 
+@dataclass(frozen=True)
+class PlacedImage:
+    """An image drawn on a page of a PDF: where, how large (points), of how many pixels."""
+
+    page: int
+    label: str
+    size_pt: tuple[float, float]
+    pixels: tuple[int, int]
+
+
+def pdf_images(path: Path) -> list[PlacedImage]:
+    """Every image the PDF's pages draw, in page order and, on a page, in drawing order."""
+    out: list[PlacedImage] = []
+    document = pypdfium2.PdfDocument(path)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            label = document.get_page_label(index) or ""
+            for found in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]):
+                left, bottom, right, top = found.get_bounds()
+                width, height = found.get_px_size()
+                out.append(PlacedImage(index, label, (right - left, top - bottom),
+                                       (width, height)))
+    finally:
+        document.close()
+    return out
+
+
 def pdf_outline(path: Path, depth: int = 1) -> list[tuple[str, str]]:
     """The PDF's bookmarks down to `depth` levels, in order: (title, label of the page
     each points at)."""

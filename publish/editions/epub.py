@@ -18,6 +18,7 @@ from publish.editions.pagebreaks import Marker, insert_markers, markers
 from publish.editions.subset import subset_font
 from publish.errors import OutputError
 from publish.layout.interior import Interior
+from publish.render.figures import MEDIA_TYPES, epub_copy
 from publish.render.html import contents_title, environment, font_css
 from publish.resources import STYLES
 from publish.source.markup import plain_text
@@ -41,6 +42,12 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "pageBreakMarkers"),
     ("schema:accessibilityFeature", "pageNavigation"),
     ("schema:accessibilityHazard", "none"),
+]
+# A book with figures: they are seen, and their alt text makes the text alone enough.
+PICTURES = [
+    ("schema:accessMode", "visual"),
+    ("schema:accessModeSufficient", "textual,visual"),
+    ("schema:accessibilityFeature", "alternativeText"),
 ]
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
@@ -122,11 +129,16 @@ class EpubWriter:
         book = epub.EpubBook()
         book.set_identifier(meta.epub_id)
         book.set_language(meta.language)
-        _metadata(book, meta)
+        _metadata(book, meta, sum(len(part.figures) for part in job.book.parts))
         page_markers = markers(job.fact(Interior).pagemap)
         pages = _pages(book, rendering, meta.language, page_markers,
                        dict(job.fact(Interior).targets))
         _fonts_and_styles(book, job, pages)
+        for figure in (f for part in job.book.parts for f in part.figures):
+            book.add_item(epub.EpubItem(uid=f"figure-{figure.number}",
+                                        file_name=figure.epub_file,
+                                        media_type=MEDIA_TYPES[figure.kind],
+                                        content=epub_copy(figure)))
         book.set_cover("images/cover.jpg", job.fact(Cover).image, create_page=False)
         nav = _nav(rendering, meta, page_markers)
         book.add_item(nav)
@@ -141,7 +153,7 @@ class EpubWriter:
         return Output({job.name(".epub"): written}, Epub(len(written), read_package(written)))
 
 
-def _metadata(book: epub.EpubBook, meta: Meta) -> None:
+def _metadata(book: epub.EpubBook, meta: Meta, figures: int) -> None:
     """The package's metadata, each text with its alternate forms (alternate-script)."""
     def alternates(id: str, forms: LocalName | LocalTitle) -> None:
         for tag, text in forms.alternates:
@@ -194,11 +206,12 @@ def _metadata(book: epub.EpubBook, meta: Meta) -> None:
             book.add_metadata(None, "meta", code, {"refines": f"#{id}", "property": "term"})
     for keyword in meta.keywords:
         book.add_metadata("DC", "subject", keyword)
-    for prop, value in ACCESSIBILITY:
+    for prop, value in ACCESSIBILITY + (PICTURES if figures else []):
         book.add_metadata(None, "meta", value, {"property": prop})
     # The page-break markers follow the print edition (unprefixed: EPUB Accessibility 1.1).
     book.add_metadata(None, "meta", meta.print_id, {"property": "pageBreakSource"})
-    book.add_metadata(None, "meta", _summary(meta), {"property": "schema:accessibilitySummary"})
+    book.add_metadata(None, "meta", _summary(meta, figures),
+                      {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"})
 
 
@@ -232,11 +245,15 @@ def source_line(fields: list[str | None], year: str, tag: str = "en") -> str:
     return " ".join(f"{x}." for x in (title, where, edition) if x)
 
 
-def _summary(meta: Meta) -> str:
-    return (f"{meta.running_title} is a text-only book: every page is real text, "
+def _summary(meta: Meta, figures: int) -> str:
+    images = ("It has no images other than the cover" if not figures else
+              f"Its {figures} figure{'s' if figures > 1 else ''} each have a caption and a "
+              "text alternative describing the image")
+    kind = "a text-only book: every page is real text" if not figures else "a book of text"
+    return (f"{meta.running_title} is {kind}, "
             "structured with headings and a table of contents, in a reading order that "
             "follows the printed book. Passages in other languages are marked with their "
-            "language. It has no images other than the cover, and no hazards.")
+            f"language. {images}, and no hazards.")
 
 
 _PAGE_NUMBER = re.compile(r'(<span class="page-number[^"]*" data-target="#([^"]+)">)</span>')

@@ -4,16 +4,17 @@ document to PDF/X. The layout, the PDF and the cover all typeset through here.""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from publish.errors import OutputError, SourceError
+from publish.render.figures import print_copy
 from publish.render.html import font_css
 from publish.resources import STYLES
 from publish.stage import Job
@@ -21,19 +22,26 @@ from publish.stage import Job
 if TYPE_CHECKING:
     from weasyprint import Document
 
+    from publish.source.figures import Figure
+
 
 class Refused(FatalURLFetchingError):  # type: ignore[misc]
     pass
 
 
 class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
-    """Loads files under the given folders and nothing else: no network, no other file."""
+    """Loads files under the given folders and nothing else: no network, no other file;
+    and the figures' print copies (`figure:N`, render/figures.py) from `figures`."""
 
-    def __init__(self, *roots: Path) -> None:
+    def __init__(self, *roots: Path, figures: Mapping[str, Figure] | None = None) -> None:
         super().__init__(allowed_protocols={"file"})
         self.roots = [root.resolve() for root in roots]
+        self.figures = dict(figures or {})
 
     def fetch(self, url: str, headers: Any = None) -> Any:
+        if url in self.figures:
+            return URLFetcherResponse(url, print_copy(self.figures[url]),
+                                      {"Content-Type": "image/png"})
         if url.startswith("file:"):
             path = Path(unquote(urlparse(url).path)).resolve()
             if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
@@ -44,7 +52,9 @@ class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
 def render_document(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> Document:
     """Lay HTML out with the shipped fonts, the named sheets of styles/ and `extra_css`."""
     base = Path(job.book.root)
-    fetcher = ConfinedFetcher(base, STYLES, *sorted({face.file.parent for face in job.faces}))
+    figures = {f"figure:{f.number}": f for part in job.book.parts for f in part.figures}
+    fetcher = ConfinedFetcher(base, STYLES, *sorted({face.file.parent for face in job.faces}),
+                              figures=figures)
     fonts = FontConfiguration()
     profiles: dict[str, Any] = {}  # filled by @color-profile rules, like fonts by @font-face
     shared = {"font_config": fonts, "color_profiles": profiles, "url_fetcher": fetcher}

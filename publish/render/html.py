@@ -138,7 +138,7 @@ def render(book: Book, edition: EditionKind, bodies: dict[str, str] | None = Non
             bodies[key] = text_html(
                 part.text, book.meta.language, book.meta.han, part.header.lang, part=part.id,
                 edition=edition, href=target_href, note_offset=offsets[part.id],
-                notes_place=book.meta.notes.place)
+                notes_place=book.meta.notes.place, figures=part.figures)
         return section(
             part.id, "part", plain_text(part.header.title), landmarks.get(part.id, ()),
             part=part, body=Markup(bodies[key]), in_contents=part.header.listed,

@@ -20,10 +20,11 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from publish.render import blocks, notes
+from publish.render import blocks, figures, notes
 from publish.source.markup import markdown
 
 if TYPE_CHECKING:
+    from publish.source.figures import Figure
     from publish.source.markup import Text
 
 # The scripts whose language the book's settings give where no span names one (Han:
@@ -98,6 +99,8 @@ def _block_language(renderer: Any, tokens: Sequence[Token], idx: int, options: A
         env["languages"].pop()
     if token.type.startswith("paragraph") and env.get("in_float"):
         return notes.note_paragraph(env, "", token.nesting == 1)
+    if "figure" in token.meta:
+        return figures.figure(renderer, tokens, idx, options, env)
     html = str(renderer.renderToken(tokens, idx, options, env))
     return blocks.paragraph(renderer, tokens, idx, options, env, html)
 
@@ -127,7 +130,8 @@ def _renderer() -> RendererHTML:
     for name, rule in (("link_open", blocks.link_open), ("link_close", blocks.link_close),
                        ("softbreak", blocks.softbreak), ("table_open", blocks.table),
                        ("table_close", blocks.table), ("th_open", blocks.header_cell),
-                       ("hr", blocks.scene_break), ("footnote_ref", notes.footnote_ref)):
+                       ("hr", blocks.scene_break), ("footnote_ref", notes.footnote_ref),
+                       ("image", figures.image)):
         renderer.rules[name] = MethodType(rule, renderer)
     for container in ("verse", "epigraph"):
         for end in ("_open", "_close"):
@@ -146,18 +150,22 @@ def _renderer() -> RendererHTML:
 
 def text_html(text: Text, language: str, han: str, part_language: str | None = None, *,
               part: str = "", edition: str = "epub", href: Callable[[str], str] | None = None,
-              note_offset: int = 0,
-              notes_place: str = "foot") -> str:
+              note_offset: int = 0, notes_place: str = "foot",
+              figures: Sequence[Figure] = ()) -> str:
     """A part's parsed text as an HTML fragment; `language`: the book's, `han`: what
     untagged Han characters are, `part_language`: the part's own, if it has one. `part`
     (its id), `edition` and `href` (where an id of the book is, from this part) place its
     notes and cross-references; `note_offset` and
-    `notes_place` are book.yaml's `notes` (render/notes.py)."""
+    `notes_place` are book.yaml's `notes` (render/notes.py); `figures`: the part's
+    (render/figures.py)."""
     env: dict[str, Any] = {
         "languages": [Languages(part_language or language, han)], "part": part,
         "href": href or (lambda id: f"#{id}"),
         "note_offset": note_offset, "place": notes_place,
-        "floats": edition == "print" and notes_place == "foot", "note_html": {}}
+        "floats": edition == "print" and notes_place == "foot", "note_html": {},
+        "edition": edition, "figures": figures, "figure_at": 0,
+        "english": _base(language) == "en",
+        "inline": lambda line: _inline_in(line, env)}
     main, note_tokens = notes.split(text.tokens)
     renderer, options = _renderer(), markdown().options
     for note, tokens in note_tokens.items():
@@ -166,6 +174,11 @@ def text_html(text: Text, language: str, han: str, part_language: str | None = N
     env["in_float"] = False
     html = str(renderer.render(main, options, env))
     return html + notes.notes_after(env, note_tokens, {})
+
+
+def _inline_in(line: str, env: dict[str, Any]) -> str:
+    """A line of Markdown (a figure's caption) as inline HTML, where `env` renders."""
+    return str(_renderer().render(markdown().parseInline(line), markdown().options, env))
 
 
 def inline_html(line: str, languages: Languages) -> str:

@@ -1,8 +1,10 @@
 """The attributes an author may write in the text, in braces (mdit-py-plugins' attrs), and
 nothing else: a language (`[мир]{lang=ru}`, `{lang=de}` before a block), an anchor
 (`[words]{#name}`, `{#name}` before a block), small caps, superscript and subscript
-(`[BC]{.sc}`, `[th]{.sup}`, `[2]{.sub}`), and on a cross-reference the target's page
-(`[page](#name){.page}`). No other class, id or style reaches an edition from the text.
+(`[BC]{.sc}`, `[th]{.sup}`, `[2]{.sub}`), on a cross-reference the target's page
+(`[page](#name){.page}`), and on a figure's image its anchor and width
+(`![alt](../images/map.png){#map width=60}`). No other class, id or style reaches an
+edition from the text.
 
 Anchors and cross-references are collected in the parse's env (`anchors`, `xrefs`, with
 their lines); the loader checks them across the book (a link to no anchor, two anchors of
@@ -37,6 +39,8 @@ def check_attributes(state: StateCore) -> None:
                 line += 1
             if token.type == "link_open":
                 _link(state, token, line)
+            if token.type == "image":
+                _image(state, token, line)
             if not (token.type == "span_open" or (token is block and token.nesting == 1
                                                   and token.attrs)):
                 continue
@@ -50,6 +54,8 @@ def _check(state: StateCore, token: Token, line: int) -> None:
         return
     classes = set(str(token.attrGet("class") or "").split())
     allowed = {"lang", "id", "class"} if token.type == "span_open" else {"lang", "id"}
+    if token.type == "image":
+        names, allowed = {"id"}, {"id"}
     wrong = sorted(names - allowed) or sorted(classes - SPAN_CLASSES)
     if wrong or not names:
         what = f"the attribute '{wrong[0]}'" if wrong else "a span with no attribute"
@@ -67,6 +73,16 @@ def _check(state: StateCore, token: Token, line: int) -> None:
                           "letters, digits and hyphens, beginning with a letter", _FIX)
         state.env.setdefault("anchors", []).append((anchor, line))
         token.meta["anchor"] = anchor
+
+
+def _image(state: StateCore, token: Token, line: int) -> None:
+    """A figure's anchor and printed width (`{#name width=60}`, figures.py)."""
+    wrong = sorted(set(map(str, token.attrs)) - {"src", "alt", "title", "id", "width"})
+    if wrong:
+        raise Refusal("S-ATTRIBUTE", line, f"the attribute '{wrong[0]}' on an image: an image "
+                      "may have only an anchor and a width, {#name width=60}", _FIX)
+    if token.attrGet("id"):
+        _check(state, token, line)
 
 
 def _link(state: StateCore, token: Token, line: int) -> None:

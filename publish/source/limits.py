@@ -35,6 +35,8 @@ MAX_PARTS = 1_000  # text files in `text`
 MAX_BLOCKS = 50_000  # blocks of the text together: paragraphs, headings, items, quotations
 MAX_BLOCK_CHARS = 100_000  # characters of one paragraph, heading or code block
 MAX_UNBROKEN = 1_000  # characters drawn without a break opportunity: no line holds them
+MAX_IMAGE_BYTES = 32 * MB  # one image: a 300 ppi full-page photograph is a few MB
+MAX_FIGURE_BYTES = 256 * MB  # the images of a book together
 MAX_NESTING = 10  # lists and quotations inside each other
 BLOCK_LEVELS = 100  # markdown-it's block nesting limit, never reached: 10 lists are 21 levels
 
@@ -59,6 +61,7 @@ class Budget:
     text_bytes: int = MAX_BOOK_BYTES
     lines: int = MAX_LINES
     blocks: int = MAX_BLOCKS
+    figure_bytes: int = MAX_FIGURE_BYTES
 
 
 def _kind(mode: int) -> str:

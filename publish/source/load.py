@@ -11,6 +11,7 @@ limits of `limits.py` (README: Limits), one `Budget` for the whole book.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,12 +22,16 @@ from pydantic import BaseModel, ValidationError
 from publish.errors import SourceError
 from publish.source import ids
 from publish.source.across import cross_references, fits_structure
+from publish.source.figures import Figure, identify
 from publish.source.limits import (
+    MAX_FIGURE_BYTES,
+    MAX_IMAGE_BYTES,
     MAX_PARTS,
     MAX_TEXT_BYTES,
     MAX_YAML_BYTES,
     Budget,
     Refusal,
+    read_source,
     read_text,
 )
 from publish.source.markup import check_inline, parse_text
@@ -73,6 +78,8 @@ def load_book(root: Path) -> Book:
         listed.add(name)
         part, id_line = _load_part(path, root, index + 1, (_rel(meta_path, root), where),
                                    characters, budget)
+        part = part.model_copy(update={"figures": _figures(
+            part, path, root, sum(len(p.figures) for p in parts), meta, budget)})
         if part.id in used:
             raise SourceError(
                 "S-DUPLICATE-ID", f"id '{part.id}' is already used by {used[part.id]}",
@@ -228,12 +235,46 @@ def _load_part(path: Path, root: Path, number: int, listed: tuple[str, int],
             "write the part's text, or an `::: editorial` note saying why it has none",
             rel, end + 2,
         )
-    parsed = parse_text(body, rel, end + 2, header.id, budget)
+    parsed = parse_text(body, rel, end + 2, header.id, budget, header.kind == "epigraph")
     _note(characters, rel, characters_of(header_text, 2))
     _note(characters, rel, parsed.characters())
     part = Part(header=header, body=body, body_line=end + 2, source=rel, number=number,
                 text=parsed)
     return part, keys[("id",)]
+
+
+def _figures(part: Part, path: Path, root: Path, before: int, meta: Meta,
+             budget: Budget) -> tuple[Figure, ...]:
+    """The images of a part's text (named from its file), read and checked: figures.py."""
+    out: list[Figure] = []
+    for found in part.text.figures:
+        # Named from the text file; resolved, and refused outside, from the book's folder.
+        name = os.path.normpath(path.parent.relative_to(root) / found.src)
+        image = inside(root, name, path, found.line)
+        shown = _rel(image, root)
+        if not image.exists() or image.is_dir():
+            raise SourceError("S-FILE-MISSING", f"the image '{found.src}' ({shown}) "
+                              f"{'is a folder' if image.exists() else 'does not exist'}",
+                              "copy the image there, or correct its name (it is named from "
+                              "the text file's folder)", part.source, found.line)
+        too_large = SourceError("S-TOO-LARGE", f"'{found.src}': an image may hold at most "
+                                f"{MAX_IMAGE_BYTES >> 20} MB", "scale the image down: 300 "
+                                "pixels an inch of the printed page is enough (README: "
+                                "Limits)", part.source, found.line)
+        try:
+            data = read_source(image, shown, MAX_IMAGE_BYTES, (part.source, found.line))
+        except SourceError as error:
+            raise too_large if error.code == "S-TOO-LARGE" else error from None
+        if len(data) > budget.figure_bytes:
+            raise SourceError("S-TOO-LARGE", f"'{found.src}': the images of a book together "
+                              f"may hold at most {MAX_FIGURE_BYTES >> 20} MB", "scale the "
+                              "images down, or make two books of it (README: Limits)",
+                              part.source, found.line)
+        budget.figure_bytes -= len(data)
+        out.append(identify(found, data, shown, part.source, found.line,
+                            before + len(out) + 1, meta.print.text_block,
+                            hashlib.sha256(data).hexdigest()))
+    return tuple(out)
 
 
 def _check_markup(data: Any, lines: Lines, rel: str, at: tuple[str | int, ...] = ()) -> None:

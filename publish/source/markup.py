@@ -7,10 +7,11 @@ patterns alone. Raw HTML is off, so any tag in a source is text, never markup. T
 rules are ours because no library does them: no-break spaces where English typesetting
 wants them, and an id for every block (the scheme is `ids.py`). What the format does not
 have is refused here, at loading, with a code and a line (README: Safety): '#' headings
-and those below '###', images, and links to anything but a web page or an e-mail
-address; and what markdown-it would silently drop or show as text that was not meant as
-text: a `:::` line that is not a closed `::: editorial` note, a link reference that
-prints nothing (`refusals.py`), nesting past markdown-it's limit, and (with a budget)
+and those below '###', an image that is not a figure (`figures.py`), and links to
+anything but a web page, an e-mail address or a part or anchor of the book; and what
+markdown-it would silently drop or show as text that was not meant as text: a `:::`
+line that is not a closed `::: editorial` note, a link reference that prints nothing
+(`refusals.py`), nesting past markdown-it's limit, and (with a budget)
 what passes the book's limits (`limits.py`, README: Limits). The curly quotes are
 `quotes.py`'s, in linear time. The HTML is made from the parsed tokens by
 `render/markup.py`.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,8 +36,9 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from publish.errors import SourceError
-from publish.source import ids, limits, quotes, refusals, textblocks
+from publish.source import figures, ids, limits, quotes, refusals, textblocks
 from publish.source.attributes import ANCHOR, check_attributes
+from publish.source.figures import Found
 from publish.source.limits import Budget, Refusal
 from publish.source.textblocks import CONTAINERS
 
@@ -135,9 +137,6 @@ def _check_blocks(state: StateCore) -> None:
                 raise Refusal("S-LINK", line, "a link's title (the words in quotes after its "
                               "address) would be in neither edition's text", "put the words "
                               "into the text, and keep only the address in the brackets")
-            elif token.type == "image":
-                raise Refusal("S-IMAGE", line, "images are not supported in the text yet",
-                              "remove the image; describe it in words if it matters")
             elif token.type == "link_open" and not _web_or_mail(str(token.attrGet("href"))) \
                     and not _cross_reference(str(token.attrGet("href"))):
                 target = str(token.attrGet("href"))[:80]
@@ -203,10 +202,11 @@ def markdown() -> MarkdownIt:
         md.block.ruler.at(name, limits.nested(rule.fn, name == "container_editorial"),
                           {"alt": rule.alt})
     # `[мир]{lang=ru}`, `{#name}`, `[BC]{.sc}`, `[page](#name){.page}`: attributes.py.
-    md.use(attrs_plugin, spans=True, after=("span_close", "link_close"))
+    md.use(attrs_plugin, spans=True, after=("span_close", "link_close", "image"))
     md.use(attrs_block_plugin)
     md.core.ruler.push("check_attributes", check_attributes)
     md.core.ruler.push("check_notes", textblocks.check_notes)
+    md.core.ruler.push("figures", figures.mark_figures)
     md.core.ruler.push("verse_lines", textblocks.verse_lines)
     md.core.ruler.push("attributions", textblocks.attributions)
     md.core.ruler.push("check_tables", textblocks.check_tables)
@@ -264,6 +264,7 @@ class Text:
     first_line: int  # the line of the file where the text begins
     anchors: tuple[tuple[str, int], ...] = ()  # `{#name}`s, with their lines in the file
     xrefs: tuple[tuple[str, int], ...] = ()  # the names `(#name)` links lead to, and lines
+    figures: tuple[Found, ...] = ()  # its images, with their lines in the file
 
     def characters(self) -> Iterator[tuple[int, str]]:
         """Every character the text draws, with the line of the file it is on."""
@@ -278,6 +279,8 @@ class Text:
                 elif token.type in ("text", "code_inline"):
                     for number, content in enumerate(token.content.split("\n"), line):
                         yield from ((number, char) for char in content)
+                elif token.type == "image":  # its caption is printed
+                    yield from ((line, char) for char in str(token.attrGet("title") or ""))
 
 
 def _tree(tokens: list[Token], first_line: int) -> tuple[Block, ...]:
@@ -309,12 +312,13 @@ def _id(token: Token) -> str | None:
 
 
 def parse_text(markdown_text: str, source: str, first_line: int, part_id: str,
-               budget: Budget | None = None) -> Text:
+               budget: Budget | None = None, epigraph: bool = False) -> Text:
     """A part's Markdown text, parsed: its blocks numbered `<part_id>-<n>`, its headings
     collected; what the format refuses raises a SourceError naming `source` and the line.
     `budget`: what is left of the book's limits (limits.py), which the text is checked
-    against and uses up; without one, only the format's own rules are checked."""
-    env: dict[str, Any] = {"id_prefix": part_id, "budget": budget}
+    against and uses up; without one, only the format's own rules are checked.
+    `epigraph`: the text is the book's epigraph (its last line may be its attribution)."""
+    env: dict[str, Any] = {"id_prefix": part_id, "budget": budget, "epigraph": epigraph}
     try:
         tokens = markdown().parse(markdown_text, env)
     except Refusal as refused:
@@ -322,8 +326,9 @@ def parse_text(markdown_text: str, source: str, first_line: int, part_id: str,
                           first_line + refused.line - 1) from None
     def lines(found: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
         return tuple((name, first_line + line - 1) for name, line in found)
+    found = tuple(replace(f, line=first_line + f.line - 1) for f in env.get("figures", []))
     return Text(tuple(tokens), _tree(tokens, first_line), tuple(env.get("headings", [])),
-                first_line, lines(env.get("anchors", [])), lines(env.get("xrefs", [])))
+                first_line, lines(env.get("anchors", [])), lines(env.get("xrefs", [])), found)
 
 
 def check_inline(text: str) -> None:

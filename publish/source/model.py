@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from publish.source import ids
+from publish.source.figures import Figure
 from publish.source.kinds import KINDS, Kind, KindName, Matter
 from publish.source.markup import Text, plain_text
 from publish.source.metadata import (
@@ -174,6 +175,13 @@ class Print(Strict):
         if not 76 <= mm(value) <= 432:
             raise ValueError("a trim side must be between 76mm (3in) and 432mm (17in)")
         return value
+
+    @property
+    def text_block(self) -> tuple[float, float]:
+        """The width and height of a page's text, in mm."""
+        m = self.margins
+        return (mm(self.trim_width) - mm(m.inside) - mm(m.outside),
+                mm(self.trim_height) - mm(m.top) - mm(m.bottom))
 
     @model_validator(mode="after")
     def _margins_leave_room(self) -> Print:
@@ -343,6 +351,7 @@ class Part(Strict):
     source: str  # the file, as named in messages
     number: int
     text: Text = Field(exclude=True, repr=False)  # `body` parsed (a function of it)
+    figures: tuple[Figure, ...] = ()  # its images, read and checked (figures.py)
     group: str | None = None  # the id of the part (group of chapters) it is in
     matter: Matter = "body"  # as its header or its kind says
 

@@ -69,9 +69,16 @@ def _indent(line: str) -> int:
 
 def attributions(state: StateCore) -> None:
     """The last paragraph of a quotation, a poem or an epigraph, when it begins with a dash
-    ("— Anon."), is its attribution."""
+    ("— Anon."), is its attribution; so is the last of the book's epigraph (a part of kind
+    `epigraph`, whose whole text is the epigraph: `env["epigraph"]`)."""
     stack: list[int] = []
     last: dict[int, int] = {}  # the container's index -> its last paragraph's index
+    if state.env.get("epigraph"):
+        top = [i for i, t in enumerate(state.tokens) if t.type == "paragraph_open"
+               and t.level == 0]
+        if len(top) > 1 and state.tokens[top[-1] + 1].content.lstrip().startswith(
+                (ATTRIBUTION, "--")):
+            state.tokens[top[-1]].attrSet("class", "attribution")
     for index, token in enumerate(state.tokens):
         if token.type in ("blockquote_open", "container_verse_open",
                           "container_epigraph_open"):
