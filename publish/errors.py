@@ -118,8 +118,9 @@ CODES: dict[str, Code] = {
                         "`:::`", "open notes with `::: editorial` and close each with `:::`"),
     "S-NOTE": Code("a note reference (`[^n]`) with no note in its text file, or a note no "
                    "reference calls", "write the note (`[^n]: its text`) or the reference"),
-    "S-NOTE-LONG": Code("a note too long for the foot of one page (WeasyPrint cannot yet go "
-                        "on with it at the foot of the next)",
+    "S-NOTE-LONG": Code("a note too long for the feet of the pages from its call on: not a "
+                        "line of it fits below its call, or its rest would run past the last "
+                        "page of text",
                         "shorten it, or set `notes: {place: chapter}` in book.yaml"),
     "S-TABLE": Code("a table row with more cells than the table's header row",
                     "give the header as many cells, or escape the text's bar with a backslash"),

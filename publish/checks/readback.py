@@ -8,6 +8,7 @@ with the code that wrote them would only prove that the code agrees with itself.
 
 from __future__ import annotations
 
+import ctypes
 import re
 import unicodedata
 import zipfile
@@ -181,6 +182,9 @@ class PdfPage:
     index: int
     label: str
     text: str  # the text inside the text area: no running head, no folio
+    # What the page begins with: its text up to the first line set smaller than its first
+    # (the notes at its foot, where its own text is a line or two); "" where not read.
+    opening: str = ""
 
 
 def pdf_pages(path: Path, top_mm: float, bottom_mm: float) -> list[PdfPage]:
@@ -191,10 +195,12 @@ def pdf_pages(path: Path, top_mm: float, bottom_mm: float) -> list[PdfPage]:
         for index in range(len(document)):
             page = document[index]
             left, bottom, right, top = page.get_trimbox()
-            text = page.get_textpage().get_text_bounded(
-                left, bottom + bottom_mm * PT_PER_MM, right, top - top_mm * PT_PER_MM)
+            textpage = page.get_textpage()
+            low, high = bottom + bottom_mm * PT_PER_MM, top - top_mm * PT_PER_MM
+            text = textpage.get_text_bounded(left, low, right, high)
             label = document.get_page_label(index) or ""
-            pages.append(PdfPage(index, label, str(text).replace("\r\n", "\n")))
+            pages.append(PdfPage(index, label, str(text).replace("\r\n", "\n"),
+                                 _opening(textpage, low, high)))
     finally:
         document.close()
     return pages
@@ -226,6 +232,45 @@ def pdf_images(path: Path) -> list[PlacedImage]:
     finally:
         document.close()
     return out
+
+
+_OPENING = 80  # letters: more than a page's start is compared with
+_SMALLER = 0.85  # a line set below this share of the first line's size: the notes
+
+
+def _opening(textpage: pypdfium2.PdfTextPage, low: float, high: float) -> str:
+    """The page's text from its top, line by line, until a line set smaller than the first
+    (by the size of its largest letter) or _OPENING letters. A line ends where the text
+    goes below its baseline (a raised note call or superscript does not end it)."""
+    out: list[str] = []
+    first = current = 0.0
+    line: list[str] = []
+    baseline: float | None = None
+    letters_seen = 0
+    x, y = ctypes.c_double(), ctypes.c_double()
+    for index in range(textpage.count_chars()):
+        char = textpage.get_text_range(index, 1)
+        pypdfium2.raw.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
+        if not low <= y.value <= high or not char.strip():
+            line.append(char) if baseline is not None else None
+            continue
+        size = pypdfium2.raw.FPDFText_GetFontSize(textpage.raw, index)
+        if baseline is not None and y.value < baseline - size / 2:  # a line below
+            if first and 0 < current < first * _SMALLER:
+                return "".join(out)
+            out.append("".join(line))
+            first, line, current, baseline = first or current, [], 0.0, None
+            if letters_seen >= _OPENING:
+                return "".join(out)
+        if baseline is None or y.value < baseline:
+            baseline = y.value
+        if char.isalnum():
+            current = max(current, size)
+            letters_seen += 1
+        line.append(char)
+    if not (first and 0 < current < first * _SMALLER):
+        out.append("".join(line))
+    return "".join(out)
 
 
 def pdf_outline(path: Path, depth: int = 1) -> list[tuple[str, str]]:

@@ -110,7 +110,7 @@ def page_references(book: Book, epub_path: Path, pdf_path: Path, pages: list[Pdf
                                "present in reading order"))
     headers = [_words(h) for h in reading.headers if _words(h)]
     for page in pages:
-        printed = _words(page.text)
+        printed = _words(page.opening or page.text)
         after = _words(reading.text[reading.markers.get(page.label, 0):])
         # A table's header row repeated at the top of the page: the EPUB has it once.
         repeated = next((h for h in headers if printed.startswith(h)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from publish.errors import OutputError, SourceError
 from publish.layout.labels import PageLabelRange, labels_of
+from publish.layout.longnotes import Unsplittable, placed_parts, settle
+from publish.layout.notesplit import Continuation, Splits, apply
 from publish.layout.pagemap import PageStart, anchors_on_pages, page_map
 from publish.layout.typeset import Laid, render_document
 from publish.render.html import environment, modified, notes_of
@@ -56,8 +58,9 @@ def interior(job: Job) -> tuple[str, str]:
 
 
 # Laid out again while a cross-reference's printed page changes what it lays out (its
-# digits move a line, and the target with it): twice in most books, never more than this.
-MAX_PASSES = 4
+# digits move a line, and the target with it), and while a long note is being split
+# (longnotes.py): twice or three times in most books, never more than this.
+MAX_PASSES = 12
 PAGE_NUMBER = re.compile(r'(<span class="page-number[^"]*" data-target="#([^"]+)">)[^<]*</span>')
 
 
@@ -66,30 +69,38 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
 
     A cross-reference that prints its target's page (`{.page}`) gets the label the layout
     gave that page, written into the HTML (not CSS target-counter(), which WeasyPrint 70
-    gets wrong for a target inside a table that footnotes push on), and the interior is
-    laid out again until the numbers stand still: the EPUB prints the same labels."""
-    html, page_css = interior(job)
+    gets wrong for a target inside a table that footnotes push on); a note too long for
+    its page's foot is split, its rest going on at the foot of the next (longnotes.py).
+    The interior is laid out again until the numbers and the notes stand still: the EPUB
+    prints the same labels."""
+    source, page_css = interior(job)
     wanted = {name for part in job.book.parts for name, _ in part.text.xrefs}
-    asked = bool(PAGE_NUMBER.search(html))
+    asked = bool(PAGE_NUMBER.search(source))
     body = next((p for p in job.book.parts if p.matter != "front"), job.book.parts[-1])
     targets: dict[str, str] = {}
+    splits: dict[str, tuple[Continuation, ...]] = {}
+    floated = bool(wanted_notes(job))
     for _ in range(MAX_PASSES):
+        html = PAGE_NUMBER.sub(partial(_labelled, targets), apply(source, splits))
         document = render_document(job, html, SHEETS, page_css)
         labels = page_labels(document, body.id)
         count = len(document.pages)
         page_labels_ = labels_of(labels, count)
+        starts = page_map(document, page_labels_)
         found = anchors_on_pages(document, page_labels_, wanted)
-        if not asked or found == targets:
-            _notes_fit(job, document)
+        try:  # a book with no notes at its pages' feet has none to split
+            settled = settle(document, starts, splits) if floated else {}
+        except Unsplittable as refused:
+            raise _too_long(job, refused.note, refused.at_end) from None
+        if (not asked or found == targets) and settled == splits:
+            _notes_fit(job, document, splits)
             break
-        targets = found
-        html = PAGE_NUMBER.sub(partial(_labelled, found), html)
+        targets, splits = found, settled
     else:
-        raise OutputError("O-PAGE-MAP", "the cross-references' page numbers do not settle: "
-                          f"each layout moves them again (after {MAX_PASSES})",
-                          "report it, with the book")
-    return Laid(job, document), Interior(count, tuple(labels),
-                                         tuple(page_map(document, page_labels_)),
+        raise OutputError("O-PAGE-MAP", "the cross-references' page numbers or the long "
+                          f"notes do not settle: each layout moves them again (after "
+                          f"{MAX_PASSES})", "report it, with the book")
+    return Laid(job, document), Interior(count, tuple(labels), tuple(starts),
                                          tuple(sorted(found.items())))
 
 
@@ -98,32 +109,39 @@ def _labelled(labels: dict[str, str], match: re.Match[str]) -> str:
     return f"{match[1]}{labels.get(match[2], '')}</span>"
 
 
-def _notes_fit(job: Job, document: Document) -> None:
-    """Stop at a note taller than a page's foot can hold: WeasyPrint 70 does not go on with
-    a footnote at the foot of the next page (Kozea/WeasyPrint#1833), and sets it above the
-    page's top, over the running head and the text."""
-    placed: set[str] = set()
+def _notes_fit(job: Job, document: Document, splits: Splits) -> None:
+    """Stop at a note still above its page's top (longnotes.py could not split it: WeasyPrint
+    sets a note too tall over the running head and the text), and at a note, or a part of a
+    split one, left out of every page."""
     for page in document.pages:
         box = page._page_box  # WeasyPrint's, read only (as pagemap.py reads it)
         for area in (c for c in box.children if type(c).__name__ == "FootnoteAreaBox"):
-            placed |= {str(c.element.get("id")) for c in area.children
-                       if getattr(c, "element", None) is not None}
             if area.children and area.position_y < box.content_box_y() - 0.5:
-                id = next((c.element.get("id") for c in area.children
-                           if getattr(c, "element", None) is not None), "")
-                source, line = _note_source(job, str(id))
-                raise SourceError(
-                    "S-NOTE-LONG", "a note too long for the foot of a page: it would be "
-                    "printed over the page's text", "shorten it or move part of it into the "
-                    "text, or set `notes: {place: chapter}` in book.yaml (notes at the end "
-                    "of the chapter)", source, line)
+                id = next((c.element.get("id") or c.element.get("data-of")
+                           for c in area.children if getattr(c, "element", None) is not None),
+                          "")
+                raise _too_long(job, str(id))
+    placed = placed_parts(document)
+    wanted = {(note, 1) for note in wanted_notes(job)}
+    wanted |= {(note, number) for note, parts in splits.items()
+               for number in range(2, len(parts) + 2)}
     # WeasyPrint 70 may leave a footnote out of every page: a note lost, never silently.
-    for id in sorted(wanted_notes(job) - placed):
+    for id, _ in sorted(wanted - placed):
         source, line = _note_source(job, id)
         raise OutputError("O-NOTE-LOST", f"the typesetter left the note written at {source}:"
-                          f"{line} out of every page (a fault of WeasyPrint 70's footnotes)",
-                          "report it, with the book; meanwhile set `notes: {place: chapter}` "
-                          "in book.yaml, or move the note's call a few words")
+                          f"{line} (or a part of it) out of every page (a fault of WeasyPrint "
+                          "70's footnotes)", "report it, with the book; meanwhile set `notes: "
+                          "{place: chapter}` in book.yaml, or move the note's call a few words")
+
+
+def _too_long(job: Job, note: str, at_end: bool = False) -> SourceError:
+    source, line = _note_source(job, note)
+    why = ("it runs on past the last page of text, where nothing calls its rest" if at_end
+           else "not one of its lines fits below its call")
+    return SourceError("S-NOTE-LONG", f"a note too long for the feet of the pages from its "
+                       f"call on: {why}", "shorten the note, or move part of it into the "
+                       "text, or set `notes: {place: chapter}` in book.yaml (notes at the end "
+                       "of the chapter)", source, line)
 
 
 def wanted_notes(job: Job) -> set[str]:
