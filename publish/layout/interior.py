@@ -80,7 +80,8 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
     targets: dict[str, str] = {}
     splits: dict[str, tuple[Continuation, ...]] = {}
     floated = bool(wanted_notes(job))
-    for _ in range(MAX_PASSES):
+    for number in range(MAX_PASSES):
+        last = number == MAX_PASSES - 1
         html = PAGE_NUMBER.sub(partial(_labelled, targets), apply(source, splits))
         document = render_document(job, html, SHEETS, page_css)
         labels = page_labels(document, body.id)
@@ -92,7 +93,10 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
             settled = settle(document, starts, splits) if floated else {}
         except Unsplittable as refused:
             raise _too_long(job, refused.note, refused.at_end) from None
-        if (not asked or found == targets) and settled == splits:
+        numbers_stand = not asked or found == targets
+        if numbers_stand and (settled == splits or (last and _notes_whole(document, splits))):
+            # Settled; or, at the last pass, the notes whole and below their pages' tops
+            # with a part that keeps moving between two places: it stands at one of them.
             _notes_fit(job, document, splits)
             break
         targets, splits = found, settled
@@ -107,6 +111,15 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
 def _labelled(labels: dict[str, str], match: re.Match[str]) -> str:
     """A cross-reference's page-number span, with the label of its target's page."""
     return f"{match[1]}{labels.get(match[2], '')}</span>"
+
+
+def _notes_whole(document: Document, splits: Splits) -> bool:
+    """Every part of every split note stands on some page, none above its page's top."""
+    tops_kept = all(area.position_y >= page._page_box.content_box_y() - 0.5
+                    for page in document.pages for area in page._page_box.children
+                    if type(area).__name__ == "FootnoteAreaBox" and area.children)
+    wanted = {(note, n) for note, parts in splits.items() for n in range(1, len(parts) + 2)}
+    return tops_kept and wanted <= placed_parts(document)
 
 
 def _notes_fit(job: Job, document: Document, splits: Splits) -> None:
