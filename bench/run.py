@@ -159,6 +159,24 @@ def report(results: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     console.print(held)
 
 
+def bench_notes() -> dict[str, Any]:
+    """The annotated sample (65 notes, one over three pages' feet) with its notes at the
+    pages' feet, against the same book with them at the chapters' ends: what the notes at
+    the feet cost, the long one split and the book laid out again until its parts stand
+    (layout/longnotes.py), as a ratio of first builds."""
+    folder = OUT / "annotated"
+    shutil.copytree(PROJECT / "tests" / "roots" / "annotated", folder / "foot")
+    shutil.copytree(folder / "foot", folder / "chapter")
+    meta = folder / "chapter" / "book.yaml"
+    meta.write_text(re.sub(r"^notes:.*$", "notes: {place: chapter}",
+                           meta.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    for work in ("work-foot", "work-chapter"):
+        (folder / work).mkdir()
+    foot = measure("build", folder / "foot", folder / "work-foot")
+    chapter = measure("build", folder / "chapter", folder / "work-chapter")
+    return {"foot": foot, "chapter": chapter, "ratio": foot["seconds"] / chapter["seconds"]}
+
+
 def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
@@ -179,9 +197,12 @@ def main() -> None:
             profile = OUT / f"profile-{kind}-{folder.name}.txt"
             measure(kind, folder / "source", folder / f"profiled-{kind}", profile)
             r[f"profile_{kind}"] = str(profile.relative_to(PROJECT))
-    (OUT / "results.json").write_text(json.dumps({"books": results, "targets": rows},
-                                                 indent=2), encoding="utf-8")
+    notes = bench_notes()
+    (OUT / "results.json").write_text(json.dumps({"books": results, "targets": rows,
+                                                  "notes": notes}, indent=2), encoding="utf-8")
     report(results, rows)
+    console.print(f"the annotated sample, notes at the pages' feet against at the chapters' "
+                  f"ends: {notes['ratio']:.1f} times the time of a first build")
     console.print(f"written: {(OUT / 'results.json').relative_to(PROJECT)}")
 
 
