@@ -107,7 +107,9 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
                 was = laid[number - 1] if number <= len(laid) else None
                 if cut is not None and cut.probe and was is not None and was.probe:
                     index, box = placed[(note, number)]
-                    grown = start + _letters_that_fit(document, calls, index, box)
+                    called = next((p for p in range(index, -1, -1)
+                                   if id(box.element) in calls[p]), index)
+                    grown = start + _letters_that_fit(document, calls, called, box, True)
                     parts[number - 1] = replace(cut, start=max(grown, cut.start), probe=False)
             elif number > 1 and (note, number - 1) in placed and number - 2 < len(laid) \
                     and laid[number - 2].block:
@@ -151,10 +153,11 @@ def _key(box: Any) -> tuple[str, int] | None:
 
 
 def _letters_that_fit(document: Document, calls: Sequence[Calls], index: int,
-                      note: Box) -> int:
+                      note: Box, beyond: bool = False) -> int:
     """How many of the note's letters fit below the line of its call on page `index` (the
     call's page), with the notes called before it there: the letters of its first lines,
-    as many as the room takes."""
+    as many as the room takes. `beyond`: the note is a part cut short, whose lines end
+    before the room does: as many letters as its lines hold, a line, the room takes."""
     page = document.pages[index]._page_box
     if id(note.element) not in calls[index]:
         return 0
@@ -170,10 +173,14 @@ def _letters_that_fit(document: Document, calls: Sequence[Calls], index: int,
     if not lines:
         return 0
     top = lines[0].position_y
-    extra = note.margin_height() - (lines[-1].position_y + lines[-1].height - top)
+    used = lines[-1].position_y + lines[-1].height - top
+    extra = note.margin_height() - used
     # One line of text more than the call's: a paragraph keeps two lines on a page
     # (orphans, widows: 2), so the call's line rarely stands alone at a page's foot.
     room = bottom - call - own - others - extra - height
+    if beyond:
+        pitch, per_line = used / len(lines), _letters_of(note, None) / len(lines)
+        return int(int(room // pitch) * per_line)
     count = sum(1 for line in lines if line.position_y + line.height - top <= room + _SLACK)
     return _letters_of(note, count)
 
