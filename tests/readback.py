@@ -4,6 +4,7 @@ project's own code."""
 
 from __future__ import annotations
 
+import ctypes
 import re
 import unicodedata
 import zipfile
@@ -101,8 +102,12 @@ class Char:
     text: str
     x0: float
     x1: float
-    top: float  # measured down from the page's top edge, as a reader reads
-    bottom: float
+    top: float  # the loose box (ascent to descent), down from the page's top edge, as a
+    bottom: float  # reader reads
+    glyph_top: float  # the glyph's own box
+    glyph_bottom: float
+    baseline: float  # down from the page's top edge
+    size: float  # in the units of the text's own matrix, as pdfium gives it
 
 
 GAP = 3.0  # points: a wider gap between two characters parts two words; a wider step in
@@ -111,8 +116,9 @@ LINE_END_HYPHEN = {"\x02": "-", "\ufffe": "-"}  # pdfium's marks for a hyphen en
 
 
 def page_chars(page: pypdfium2.PdfPage) -> list[Char]:
-    """The characters the page draws, with their boxes (font ascent to descent, advance),
-    in the order it draws them; none of those pdfium makes up (spaces for gaps, breaks)."""
+    """The characters the page draws, with their boxes (font ascent to descent, advance;
+    the glyph's own), baselines and sizes, in the order it draws them; none of those pdfium
+    makes up (spaces for gaps, breaks)."""
     _, _, _, page_top = page.get_bbox()
     textpage = page.get_textpage()
     chars = []
@@ -122,8 +128,13 @@ def page_chars(page: pypdfium2.PdfPage) -> list[Char]:
                 continue  # pdfium's own: a space for a gap, a line break
             char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
             left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            _, g_bottom, _, g_top = textpage.get_charbox(index, loose=False)
+            x, y = ctypes.c_double(), ctypes.c_double()
+            pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
             chars.append(Char(LINE_END_HYPHEN.get(char, char), left, right, page_top - top,
-                              page_top - bottom))
+                              page_top - bottom, page_top - g_top, page_top - g_bottom,
+                              page_top - y.value,
+                              float(pdfium_c.FPDFText_GetFontSize(textpage.raw, index))))
     finally:
         textpage.close()
     return chars

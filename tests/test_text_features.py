@@ -12,7 +12,6 @@ as XHTML, the PDF through pdfium's characters, with their sizes, boxes and basel
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import re
 import shutil
@@ -24,7 +23,6 @@ from typing import Any
 
 import pikepdf
 import pypdfium2
-import pypdfium2.raw as pdfium_c
 import pytest
 import yaml
 from lxml import etree
@@ -34,7 +32,7 @@ from publish.errors import SourceError
 from publish.source.model import mm
 
 from .conftest import ROOTS
-from .readback import LINE_END_HYPHEN, MM, NS, Epub, letters
+from .readback import MM, NS, Char, Epub, letters, page_chars
 from .test_books import SourcePart, build_sample, source_parts, text_of
 
 ROOT = ROOTS / "annotated"
@@ -253,47 +251,13 @@ def source_tables(parts: list[SourcePart]) -> list[Table]:
 # --- the PDF, as pdfium reads it -----------------------------------------------------
 
 
-@dataclass
-class Char:
-    text: str
-    x0: float
-    x1: float
-    top: float  # the loose box (ascent to descent), down from the page's top edge
-    bottom: float
-    glyph_top: float  # the glyph's own box
-    glyph_bottom: float
-    baseline: float  # down from the page's top edge
-    size: float
-
-
 def read_chars(path: Path) -> list[list[Char]]:
     """Each page's characters in the order it draws them, none that pdfium makes up; their
     sizes in points (pdfium gives them in the units of the text's own matrix: the main
     text's size, the commonest, is BODY_SIZE)."""
-    out: list[list[Char]] = []
     pdf = pypdfium2.PdfDocument(path)
     try:
-        for page in pdf:
-            _, _, _, page_top = page.get_bbox()
-            textpage = page.get_textpage()
-            chars = []
-            try:
-                for index in range(textpage.count_chars()):
-                    if not pdfium_c.FPDFText_GetTextObject(textpage.raw, index):
-                        continue
-                    char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
-                    left, bottom, right, top = textpage.get_charbox(index, loose=True)
-                    _, g_bottom, _, g_top = textpage.get_charbox(index, loose=False)
-                    x, y = ctypes.c_double(), ctypes.c_double()
-                    pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
-                    chars.append(Char(LINE_END_HYPHEN.get(char, char), left, right,
-                                      page_top - top, page_top - bottom, page_top - g_top,
-                                      page_top - g_bottom, page_top - y.value,
-                                      float(pdfium_c.FPDFText_GetFontSize(textpage.raw,
-                                                                          index))))
-            finally:
-                textpage.close()
-            out.append(chars)
+        out = [page_chars(page) for page in pdf]
     finally:
         pdf.close()
     sizes = Counter(round(c.size, 2) for page in out for c in page)
@@ -867,6 +831,11 @@ def test_verse_keeps_its_lines_stanzas_and_indents_in_the_pdf(book: Book) -> Non
 # --- block quotations and epigraphs --------------------------------------------------
 
 
+def attributions(element: etree._Element) -> list[str]:
+    """The letters of each attribution marked inside `element`."""
+    return [letters(text_of(a)) for a in element.xpath(".//*[contains(@class, 'attribution')]")]
+
+
 def test_block_quotations_and_their_attributions(book: Book) -> None:
     for part in book.parts:
         quotes = [q for q in source_quotes(book.parts) if q.part == part.id]
@@ -875,12 +844,10 @@ def test_block_quotations_and_their_attributions(book: Book) -> None:
         assert len(found) == len(quotes), part.id
         lines = [line for i in book.page_indices(part.id) for line in book.main_lines(i)]
         for quote, element in zip(quotes, found, strict=True):
-            attribution = element.xpath(".//*[contains(@class, 'attribution')]")
             text = letters(text_of(element))
             assert text.startswith(letters(" ".join(quote.paragraphs)))
             if quote.attribution:
-                assert len(attribution) == 1
-                assert letters(text_of(attribution[0])) == letters(plain(quote.attribution))
+                assert attributions(element) == [letters(plain(quote.attribution))]
             first = letters(" ".join(quote.paragraphs[0].split()[:3]))
             line = next(li for li in lines if letters(li.text).startswith(first))
             assert line.x0 - book.left(line.page) > 5, f"{part.id}: quotation not set in"
@@ -895,9 +862,7 @@ def test_a_chapters_epigraph_opens_its_chapter(book: Book) -> None:
             assert len(found) == 1, part.id
             assert letters(text_of(found[0])) == letters(
                 plain(" ".join(ATTRIBUTION.sub("— ", c) for c in chunks)))
-            attribution = found[0].xpath(".//*[contains(@class, 'attribution')]")
-            assert [letters(text_of(a)) for a in attribution] == [
-                letters(ATTRIBUTION.sub("", chunks[-1]))]
+            assert attributions(found[0]) == [letters(ATTRIBUTION.sub("", chunks[-1]))]
             first_page = Stream.of(book.text_area(book.page_indices(part.id)[0])).text
             assert letters(plain(chunks[0])) in first_page
 
@@ -906,9 +871,7 @@ def test_the_books_epigraph_has_its_attribution(book: Book) -> None:
     part = next(p for p in book.parts if p.kind == "epigraph")
     chunks = paragraphs(part.body)
     _, section = book.section(part.id)
-    attribution = section.xpath(".//*[contains(@class, 'attribution')]")
-    assert [letters(text_of(a)) for a in attribution] == [
-        letters(ATTRIBUTION.sub("", chunks[-1]))]
+    assert attributions(section) == [letters(ATTRIBUTION.sub("", chunks[-1]))]
 
 
 # --- tables --------------------------------------------------------------------------
