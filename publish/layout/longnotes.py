@@ -74,7 +74,7 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
             if key is not None:
                 over.add(key)
     for key, (index, box) in sorted(placed.items(), key=lambda item: item[1][0]):
-        called = next((p for p in range(index, -1, -1) if id(box.element) in calls[p]), None)
+        called = _call_page(calls, index, box)
         if key not in over and (called is None or called == index):
             continue  # at the foot of its call's page
         parts = out.setdefault(key[0], [])
@@ -107,9 +107,9 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
                 was = laid[number - 1] if number <= len(laid) else None
                 if cut is not None and cut.probe and was is not None and was.probe:
                     index, box = placed[(note, number)]
-                    called = next((p for p in range(index, -1, -1)
-                                   if id(box.element) in calls[p]), index)
-                    grown = start + _letters_that_fit(document, calls, called, box, True)
+                    called = _call_page(calls, index, box)
+                    grown = start + _letters_that_fit(
+                        document, calls, index if called is None else called, box, True)
                     parts[number - 1] = replace(cut, start=max(grown, cut.start), probe=False)
             elif number > 1 and (note, number - 1) in placed and number - 2 < len(laid) \
                     and laid[number - 2].block:
@@ -128,6 +128,11 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
                 raise Unsplittable(note, at_end=True)
             parts[number - 2] = replace(part, block=start_at.element, offset=start_at.offset)
     return {note: tuple(parts) for note, parts in out.items() if parts}
+
+
+def _call_page(calls: Sequence[Calls], index: int, note: Box) -> int | None:
+    """The page that calls the note standing on page `index`: that page or an earlier."""
+    return next((p for p in range(index, -1, -1) if id(note.element) in calls[p]), None)
 
 
 def placed_parts(document: Document) -> set[tuple[str, int]]:

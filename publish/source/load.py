@@ -257,14 +257,15 @@ def _figures(part: Part, path: Path, root: Path, before: int, meta: Meta,
                               f"{'is a folder' if image.exists() else 'does not exist'}",
                               "copy the image there, or correct its name (it is named from "
                               "the text file's folder)", part.source, found.line)
-        too_large = SourceError("S-TOO-LARGE", f"'{found.src}': an image may hold at most "
-                                f"{MAX_IMAGE_BYTES >> 20} MB", "scale the image down: 300 "
-                                "pixels an inch of the printed page is enough (README: "
-                                "Limits)", part.source, found.line)
         try:
             data = read_source(image, shown, MAX_IMAGE_BYTES, (part.source, found.line))
         except SourceError as error:
-            raise too_large if error.code == "S-TOO-LARGE" else error from None
+            if error.code != "S-TOO-LARGE":
+                raise
+            raise SourceError("S-TOO-LARGE", f"'{found.src}': an image may hold at most "
+                              f"{MAX_IMAGE_BYTES >> 20} MB", "scale the image down: 300 pixels "
+                              "an inch of the printed page is enough (README: Limits)",
+                              part.source, found.line) from None
         if len(data) > budget.figure_bytes:
             raise SourceError("S-TOO-LARGE", f"'{found.src}': the images of a book together "
                               f"may hold at most {MAX_FIGURE_BYTES >> 20} MB", "scale the "
