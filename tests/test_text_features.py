@@ -499,9 +499,6 @@ def calls_on(book: Book, index: int) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: WeasyPrint 70 sets a few notes (2 of 65 "
-                   "here) at the foot of the page after their call, though footnote-policy "
-                   "is line (Kozea/WeasyPrint#2432)")
 def test_every_note_is_printed_at_the_foot_of_the_page_that_calls_it(book: Book) -> None:
     """The call (a small number after the word the source puts it after) and the start of
     the note (its number and first words at the foot) are on one printed page."""

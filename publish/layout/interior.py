@@ -16,6 +16,7 @@ from publish.errors import OutputError, SourceError
 from publish.layout.labels import PageLabelRange, labels_of
 from publish.layout.longnotes import Unsplittable, placed_parts, settle
 from publish.layout.notesplit import Continuation, Splits, apply
+from publish.layout.orphans import keep_lines, orphans_css
 from publish.layout.pagemap import PageStart, anchors_on_pages, page_map
 from publish.layout.typeset import Laid, render_document
 from publish.render.html import environment, modified, notes_of
@@ -79,27 +80,30 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
     body = next((p for p in job.book.parts if p.matter != "front"), job.book.parts[-1])
     targets: dict[str, str] = {}
     splits: dict[str, tuple[Continuation, ...]] = {}
+    kept: dict[str, int] = {}  # the paragraphs given more orphans (orphans.py)
     floated = bool(wanted_notes(job))
     for number in range(MAX_PASSES):
         last = number == MAX_PASSES - 1
         html = PAGE_NUMBER.sub(partial(_labelled, targets), apply(source, splits))
-        document = render_document(job, html, SHEETS, page_css)
+        document = render_document(job, html, SHEETS, page_css + orphans_css(kept))
         labels = page_labels(document, body.id)
         count = len(document.pages)
         page_labels_ = labels_of(labels, count)
         starts = page_map(document, page_labels_)
         found = anchors_on_pages(document, page_labels_, wanted)
+        moved, excused = keep_lines(document, starts, kept) if floated else ({}, set())
         try:  # a book with no notes at its pages' feet has none to split
-            settled = settle(document, starts, splits) if floated else {}
+            settled = settle(document, starts, splits, excused) if floated else {}
         except Unsplittable as refused:
             raise _too_long(job, refused.note, refused.at_end) from None
         numbers_stand = not asked or found == targets
-        if numbers_stand and (settled == splits or (last and _notes_whole(document, splits))):
+        notes_stand = settled == splits and moved == kept
+        if numbers_stand and (notes_stand or (last and _notes_whole(document, splits))):
             # Settled; or, at the last pass, the notes whole and below their pages' tops
             # with a part that keeps moving between two places: it stands at one of them.
             _notes_fit(job, document, splits)
             break
-        targets, splits = found, settled
+        targets, splits, kept = found, settled, moved
     else:
         raise OutputError("O-PAGE-MAP", "the cross-references' page numbers or the long "
                           f"notes do not settle: each layout moves them again (after "

@@ -16,7 +16,7 @@ only, as pagemap.py reads it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -47,36 +47,37 @@ class Unsplittable(Exception):
         self.note, self.at_end = note, at_end
 
 
-def settle(document: Document, starts: Sequence[PageStart], splits: Splits
-           ) -> dict[str, tuple[Continuation, ...]]:
+def settle(document: Document, starts: Sequence[PageStart], splits: Splits,
+           excused: Set[str] = frozenset()) -> dict[str, tuple[Continuation, ...]]:
     """The splits the next layout needs: `splits` with a cut for each note (or part of one)
     that passes its page's top or stands on a page after its call's (WeasyPrint puts off a
     note that does not fit below its call's line), and each part after the first placed
     from the page after its part before. Raises Unsplittable for a note that passes its
-    page's top and that no cut makes fit.
+    page's top and that no cut makes fit. A note in `excused` put off is left whole: the
+    paragraph whose orphans put it off moves on instead (orphans.py).
 
     A note first split for its length keeps PROBE_LINES at its call (`probe`): those fit
     below almost any line, so the call's line stays where the text puts it (given the
     whole note, WeasyPrint pushes the line on from page to page and leaves pages half
     empty). Laid out so, the first part grows to the room below its call's line."""
     out = {note: list(parts) for note, parts in splits.items()}
-    calls = [_calls(page._page_box.children[0]) for page in document.pages]
+    calls = [calls_on(page._page_box.children[0]) for page in document.pages]
     placed: dict[tuple[str, int], tuple[int, Box]] = {}  # (note, part) -> (page, box)
     over: set[tuple[str, int]] = set()  # the tallest note of each page whose notes overflow
     for index, page in enumerate(document.pages):
-        area = _area(page._page_box)
+        area = area_of(page._page_box)
         for child in area.children if area is not None else ():
-            key = _key(child)
+            key = key_of(child)
             if key is not None:
                 placed.setdefault(key, (index, child))
         if area is not None and area.position_y < page._page_box.content_box_y() - _SLACK:
-            key = _key(max(area.children, key=lambda c: c.margin_height()))
+            key = key_of(max(area.children, key=lambda c: c.margin_height()))
             if key is not None:
                 over.add(key)
     for key, (index, box) in sorted(placed.items(), key=lambda item: item[1][0]):
-        called = _call_page(calls, index, box)
-        if key not in over and (called is None or called == index):
-            continue  # at the foot of its call's page
+        called = call_page(calls, index, box)
+        if key not in over and (called is None or called == index or key[0] in excused):
+            continue  # at the foot of its call's page, or to go back there whole
         parts = out.setdefault(key[0], [])
         if len(parts) >= key[1] and parts[key[1] - 1].probe:
             continue  # cut short for now: it grows below
@@ -88,7 +89,7 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
         if fits >= _letters_of(box, None) and key[1] > 1:
             # A part put off though the room below its call seems to hold it (WeasyPrint
             # keeps some room its way): a quarter shorter, until it stands there.
-            count = len(list(_lines(box)))
+            count = len(list(lines_of(box)))
             fits = _letters_of(box, count - max(2, count // 4))
         if not fits or fits >= _letters_of(box, None):
             continue  # put off, and not a line (or every line) fits below its call: as it is
@@ -107,7 +108,7 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
                 was = laid[number - 1] if number <= len(laid) else None
                 if cut is not None and cut.probe and was is not None and was.probe:
                     index, box = placed[(note, number)]
-                    called = _call_page(calls, index, box)
+                    called = call_page(calls, index, box)
                     grown = start + _letters_that_fit(
                         document, calls, index if called is None else called, box, True)
                     parts[number - 1] = replace(cut, start=max(grown, cut.start), probe=False)
@@ -130,22 +131,22 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits
     return {note: tuple(parts) for note, parts in out.items() if parts}
 
 
-def _call_page(calls: Sequence[Calls], index: int, note: Box) -> int | None:
+def call_page(calls: Sequence[Calls], index: int, note: Box) -> int | None:
     """The page that calls the note standing on page `index`: that page or an earlier."""
     return next((p for p in range(index, -1, -1) if id(note.element) in calls[p]), None)
 
 
 def placed_parts(document: Document) -> set[tuple[str, int]]:
     """The notes, and parts of split notes, that some page's notes hold: (note, part)."""
-    return {key for page in document.pages for area in [_area(page._page_box)]
-            if area is not None for key in map(_key, area.children) if key is not None}
+    return {key for page in document.pages for area in [area_of(page._page_box)]
+            if area is not None for key in map(key_of, area.children) if key is not None}
 
 
-def _area(page: Box) -> Box | None:
+def area_of(page: Box) -> Box | None:
     return next((c for c in page.children if type(c).__name__ == "FootnoteAreaBox"), None)
 
 
-def _key(box: Any) -> tuple[str, int] | None:
+def key_of(box: Any) -> tuple[str, int] | None:
     """Which note and which part (from 1) a box of the notes' area is."""
     element = getattr(box, "element", None)
     if element is None:
@@ -167,14 +168,14 @@ def _letters_that_fit(document: Document, calls: Sequence[Calls], index: int,
     if id(note.element) not in calls[index]:
         return 0
     call, height = calls[index][id(note.element)]
-    area = _area(page)
+    area = area_of(page)
     own = _AREA_SPACE if area is None else \
         area.margin_height() - sum(c.margin_height() for c in area.children)
     others = sum(c.margin_height() for c in (area.children if area is not None else ())
                  if c is not note and calls[index].get(id(c.element), (call + 1, 0))[0]
                  <= call + _SLACK)
     bottom = page.content_box_y() + page.height
-    lines = list(_lines(note))
+    lines = list(lines_of(note))
     if not lines:
         return 0
     top = lines[0].position_y
@@ -192,11 +193,11 @@ def _letters_that_fit(document: Document, calls: Sequence[Calls], index: int,
 
 def _letters_of(note: Box, lines: int | None) -> int:
     """The letters of the note's first `lines` lines (None: all)."""
-    return sum(letter_count(t.text) for line in list(_lines(note))[:lines]
+    return sum(letter_count(t.text) for line in list(lines_of(note))[:lines]
                for t in _texts(line))
 
 
-def _calls(box: Box, line: Box | None = None, out: Calls | None = None) -> Calls:
+def calls_on(box: Box, line: Box | None = None, out: Calls | None = None) -> Calls:
     """The notes called on a page's text: the bottom and the height of the line of each
     one's call, by the (id of the) note's element."""
     out = {} if out is None else out
@@ -207,16 +208,16 @@ def _calls(box: Box, line: Box | None = None, out: Calls | None = None) -> Calls
                                          float(line.height)))
         return out
     for child in getattr(box, "children", None) or ():
-        _calls(child, line, out)
+        calls_on(child, line, out)
     return out
 
 
-def _lines(box: Box) -> Iterator[LineBox]:
+def lines_of(box: Box) -> Iterator[LineBox]:
     if isinstance(box, LineBox):
         yield box
         return
     for child in getattr(box, "children", None) or ():
-        yield from _lines(child)
+        yield from lines_of(child)
 
 
 def _texts(box: Box) -> Iterator[TextBox]:
