@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdfium2
@@ -191,6 +192,43 @@ def test_the_epub_says_it_has_images_with_text_alternatives(sample: Built) -> No
     assert "visual" in values("schema:accessMode")
     assert "alternativeText" in values("schema:accessibilityFeature")
     assert "no images" not in values("schema:accessibilitySummary")[0]
+
+
+def tagged_figures(pdf: Path) -> list[tuple[str, str]]:
+    """The PDF's structure tree's figures, in reading order: (the page label, alt text)."""
+    out: list[tuple[str, str]] = []
+    with pikepdf.open(pdf) as document:
+        pages: dict[Any, int] = {page.objgen: index for index, page in enumerate(document.pages)}
+        labels = pypdfium2.PdfDocument(pdf)
+        try:
+            def walk(node: object, page: pikepdf.Object | None) -> None:
+                if isinstance(node, pikepdf.Array):
+                    for child in node:
+                        walk(child, page)
+                elif isinstance(node, pikepdf.Dictionary):
+                    page = node.get("/Pg", page)
+                    if node.get("/S") == "/Figure":
+                        assert page is not None, "a figure on no page"
+                        out.append((labels.get_page_label(pages[page.objgen]),
+                                    str(node.get("/Alt", ""))))
+                    if "/K" in node:
+                        walk(node.K, page)
+            walk(document.Root.StructTreeRoot.get("/K"), None)
+        finally:
+            labels.close()
+    return out
+
+
+def test_every_figure_has_its_alt_text_in_the_pdf(sample: Built) -> None:
+    """A tagged PDF (read by screen readers and by PDF/UA checkers): each figure drawn is a
+    Figure of its structure tree, on its page, with the source's alt text."""
+    wanted = [f.alt for f in source_figures(ROOT)]
+    drawn = [image.label for image in drawn_images(sample.pdf)]
+    tagged = tagged_figures(sample.pdf)
+    assert [alt for _, alt in tagged] == wanted
+    assert [page for page, _ in tagged] == drawn
+    with pikepdf.open(sample.pdf) as pdf:
+        assert bool(pdf.Root.MarkInfo.Marked) and str(pdf.Root.Lang) == "en"
 
 
 def test_every_figure_is_printed_grey_at_the_text_blocks_width(sample: Built) -> None:

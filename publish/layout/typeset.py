@@ -89,7 +89,7 @@ def write_pdf(job: Job, document: Document) -> bytes:
         # No /ID from pydyf: it would compress every stream a second time to hash them, and
         # finish() writes the /ID the file keeps (pdfx.py). A tenth of write_pdf (make bench).
         pdf: bytes = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False,
-                                        pdf_identifier=False)
+                                        pdf_identifier=False, pdf_tags=True)
     for font in document.fonts.values():  # filled as the PDF is written
         if font.missing:
             # WeasyPrint keeps the code points (ints), not the characters.
