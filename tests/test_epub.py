@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 import yaml
 from fontTools.ttLib import TTFont
@@ -122,6 +123,40 @@ def test_the_ncx_mirrors_the_toc(epub: Epub) -> None:
     toc_entries = [(label, epub.resolve(href, epub.nav_path()) + "#" + href.partition("#")[2])
                    for label, href, _ in nav_links(epub, "toc")]
     assert ncx_entries == toc_entries
+
+
+def test_the_ncx_gives_epub_2_readers_the_title_authors_and_print_pages(
+        epub: Epub, seven_letters: Path) -> None:
+    """An EPUB 2 reading system reads the NCX alone: it names the book and its authors as
+    book.yaml does, and lists the print edition's pages as the EPUB 3 page-list does,
+    with the PDF's page count."""
+    ncx_name = epub.resolve(meta(epub, "//opf:item[@media-type='application/x-dtbncx+xml']"
+                                       "/@href")[0])
+    ncx = epub.xml(ncx_name)
+    def texts(query: str) -> list[str]:
+        return [" ".join(t.split()) for t in ncx.xpath(query, namespaces=NS)]
+    assert texts("/ncx:ncx/ncx:docTitle/ncx:text/text()") == [BOOK["title"]["en"]]
+    assert texts("/ncx:ncx/ncx:docAuthor/ncx:text/text()") == [
+        c["name"] for c in BOOK["contributors"] if "aut" in c.get("role", ["aut"])]
+    targets = ncx.xpath("//ncx:pageList/ncx:pageTarget", namespaces=NS)
+    listed = [(" ".join(t.xpath("string(ncx:navLabel/ncx:text)", namespaces=NS).split()),
+               epub.resolve(t.xpath("string(ncx:content/@src)", namespaces=NS), ncx_name)
+               + "#" + t.xpath("string(ncx:content/@src)", namespaces=NS).partition("#")[2])
+              for t in targets]
+    page_list = [(label, epub.resolve(href, epub.nav_path()) + "#" + href.partition("#")[2])
+                 for label, href, _ in nav_links(epub, "page-list")]
+    assert listed and listed == page_list
+    assert all(t.get("type") == ("normal" if t.get("value") else "front") for t in targets)
+    pdf = pypdfium2.PdfDocument(seven_letters / "seven-letters.pdf")
+    try:
+        labels = [pdf.get_page_label(i) for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    head = {m.get("name"): m.get("content") for m in ncx.xpath("//ncx:head/ncx:meta",
+                                                               namespaces=NS)}
+    assert head["dtb:totalPageCount"] == str(len(labels))
+    assert head["dtb:maxPageNumber"] == str(max(int(n) for n in labels if n.isdigit()))
+    assert head["dtb:depth"] == "1"  # the contents are one level: the parts
 
 
 def test_no_page_list_until_there_are_pages(epub: Epub) -> None:

@@ -6,13 +6,16 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ebooklib import epub
 from lxml import etree
 
 from publish.editions.cover import Cover
+from publish.editions.ncx import completed
 from publish.editions.package import Package, read_package
 from publish.editions.pagebreaks import Marker, insert_markers, markers
 from publish.editions.subset import subset_font
@@ -149,7 +152,12 @@ class EpubWriter:
         modified = dt.datetime.fromtimestamp(job.epoch, dt.UTC)
         epub.write_epub(out, book, {"mtime": modified, "epub3_pages": False,
                                     "raise_exceptions": True})
-        written = _finish(out.getvalue(), job.epoch, meta.language)
+        ncx = partial(completed, title=plain_text(meta.title.text),
+                      authors=[plain_text(p.name.text) for p in meta.contributors
+                               if "aut" in p.role],
+                      pages=[(m.label, f"text/{rendering.section(m.section).file}#{m.id}")
+                             for m in page_markers])
+        written = _finish(out.getvalue(), job.epoch, meta.language, ncx)
         return Output({job.name(".epub"): written}, Epub(len(written), read_package(written)))
 
 
@@ -325,9 +333,10 @@ def _well_formed(xhtml: str, name: str) -> None:
                           "report this: a template produced bad markup") from None
 
 
-def _finish(data: bytes, epoch: int, language: str) -> bytes:
+def _finish(data: bytes, epoch: int, language: str, ncx: Callable[[bytes], bytes]) -> bytes:
     """Rewrite ebooklib's zip, for what ebooklib cannot do: fixed dates and order (it stamps
-    entries with now()) and the package's own `xml:lang` (DAISY Ace asks for it)."""
+    entries with now()), the package's own `xml:lang` (DAISY Ace asks for it) and the NCX
+    made whole (`ncx`: ncx.py)."""
     stamp = dt.datetime.fromtimestamp(max(epoch, 315532800), dt.UTC).timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))
     opf = next(n for n in source.namelist() if n.endswith(".opf"))
@@ -341,6 +350,8 @@ def _finish(data: bytes, epoch: int, language: str) -> bytes:
             content = source.read(name)
             if name == opf:
                 content = _with_language(content, language)
+            elif name.endswith(".ncx"):
+                content = ncx(content)
             target.writestr(info, content, compresslevel=9)
     return out.getvalue()
 
