@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from publish.errors import OutputError, SourceError
 from publish.layout.labels import PageLabelRange, labels_of
-from publish.layout.longnotes import Unsplittable, placed_parts, settle
+from publish.layout.longnotes import (
+    Unsplittable,
+    area_of,
+    calls_on,
+    over_top,
+    placed_parts,
+    settle,
+)
 from publish.layout.notesplit import Continuation, Splits, apply
 from publish.layout.orphans import keep_lines, orphans_css
 from publish.layout.pagemap import PageStart, anchors_on_pages, page_map
@@ -91,9 +98,11 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
         page_labels_ = labels_of(labels, count)
         starts = page_map(document, page_labels_)
         found = anchors_on_pages(document, page_labels_, wanted)
-        moved, excused = keep_lines(document, starts, kept) if floated else ({}, set())
+        calls = [calls_on(page._page_box.children[0]) for page in document.pages] \
+            if floated else []
+        moved, excused = keep_lines(document, starts, calls, kept) if floated else ({}, set())
         try:  # a book with no notes at its pages' feet has none to split
-            settled = settle(document, starts, splits, excused) if floated else {}
+            settled = settle(document, starts, calls, splits, excused) if floated else {}
         except Unsplittable as refused:
             raise _too_long(job, refused.note, refused.at_end) from None
         numbers_stand = not asked or found == targets
@@ -119,9 +128,8 @@ def _labelled(labels: dict[str, str], match: re.Match[str]) -> str:
 
 def _notes_whole(document: Document, splits: Splits) -> bool:
     """Every part of every split note stands on some page, none above its page's top."""
-    tops_kept = all(area.position_y >= page._page_box.content_box_y() - 0.5
-                    for page in document.pages for area in page._page_box.children
-                    if type(area).__name__ == "FootnoteAreaBox" and area.children)
+    tops_kept = not any(area is not None and over_top(page._page_box, area)
+                        for page in document.pages for area in [area_of(page._page_box)])
     wanted = {(note, n) for note, parts in splits.items() for n in range(1, len(parts) + 2)}
     return tops_kept and wanted <= placed_parts(document)
 
@@ -131,13 +139,11 @@ def _notes_fit(job: Job, document: Document, splits: Splits) -> None:
     sets a note too tall over the running head and the text), and at a note, or a part of a
     split one, left out of every page."""
     for page in document.pages:
-        box = page._page_box  # WeasyPrint's, read only (as pagemap.py reads it)
-        for area in (c for c in box.children if type(c).__name__ == "FootnoteAreaBox"):
-            if area.children and area.position_y < box.content_box_y() - 0.5:
-                id = next((c.element.get("id") or c.element.get("data-of")
-                           for c in area.children if getattr(c, "element", None) is not None),
-                          "")
-                raise _too_long(job, str(id))
+        area = area_of(page._page_box)  # WeasyPrint's, read only (as pagemap.py reads it)
+        if area is not None and over_top(page._page_box, area):
+            id = next((c.element.get("id") or c.element.get("data-of")
+                       for c in area.children if getattr(c, "element", None) is not None), "")
+            raise _too_long(job, str(id))
     placed = placed_parts(document)
     wanted = {(note, 1) for note in wanted_notes(job)}
     wanted |= {(note, number) for note, parts in splits.items()

@@ -47,21 +47,22 @@ class Unsplittable(Exception):
         self.note, self.at_end = note, at_end
 
 
-def settle(document: Document, starts: Sequence[PageStart], splits: Splits,
-           excused: Set[str] = frozenset()) -> dict[str, tuple[Continuation, ...]]:
+def settle(document: Document, starts: Sequence[PageStart], calls: Sequence[Calls],
+           splits: Splits, excused: Set[str] = frozenset()
+           ) -> dict[str, tuple[Continuation, ...]]:
     """The splits the next layout needs: `splits` with a cut for each note (or part of one)
     that passes its page's top or stands on a page after its call's (WeasyPrint puts off a
     note that does not fit below its call's line), and each part after the first placed
     from the page after its part before. Raises Unsplittable for a note that passes its
     page's top and that no cut makes fit. A note in `excused` put off is left whole: the
-    paragraph whose orphans put it off moves on instead (orphans.py).
+    paragraph whose orphans put it off moves on instead (orphans.py). `calls`: each page's
+    (calls_on).
 
     A note first split for its length keeps PROBE_LINES at its call (`probe`): those fit
     below almost any line, so the call's line stays where the text puts it (given the
     whole note, WeasyPrint pushes the line on from page to page and leaves pages half
     empty). Laid out so, the first part grows to the room below its call's line."""
     out = {note: list(parts) for note, parts in splits.items()}
-    calls = [calls_on(page._page_box.children[0]) for page in document.pages]
     placed: dict[tuple[str, int], tuple[int, Box]] = {}  # (note, part) -> (page, box)
     over: set[tuple[str, int]] = set()  # the tallest note of each page whose notes overflow
     for index, page in enumerate(document.pages):
@@ -70,7 +71,7 @@ def settle(document: Document, starts: Sequence[PageStart], splits: Splits,
             key = key_of(child)
             if key is not None:
                 placed.setdefault(key, (index, child))
-        if area is not None and area.position_y < page._page_box.content_box_y() - _SLACK:
+        if area is not None and over_top(page._page_box, area):
             key = key_of(max(area.children, key=lambda c: c.margin_height()))
             if key is not None:
                 over.add(key)
@@ -143,7 +144,14 @@ def placed_parts(document: Document) -> set[tuple[str, int]]:
 
 
 def area_of(page: Box) -> Box | None:
+    """The page's notes' area (WeasyPrint's FootnoteAreaBox), if it has one."""
     return next((c for c in page.children if type(c).__name__ == "FootnoteAreaBox"), None)
+
+
+def over_top(page: Box, area: Box) -> bool:
+    """The page's notes pass its top (WeasyPrint sets a note too tall over the running
+    head and the text)."""
+    return bool(area.children) and area.position_y < page.content_box_y() - _SLACK
 
 
 def key_of(box: Any) -> tuple[str, int] | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from publish.layout.longnotes import Calls, area_of, call_page, calls_on, key_of, lines_of
+from publish.layout.longnotes import Calls, area_of, call_page, key_of, lines_of
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -32,12 +32,12 @@ MOST_ORPHANS = 6
 DEFAULT_ORPHANS = 2
 
 
-def keep_lines(document: Document, starts: Sequence[PageStart], kept: Mapping[str, int]
-               ) -> tuple[dict[str, int], set[str]]:
+def keep_lines(document: Document, starts: Sequence[PageStart], calls: Sequence[Calls],
+               kept: Mapping[str, int]) -> tuple[dict[str, int], set[str]]:
     """`kept` (the orphans each paragraph is given, by its id) with one more for the
-    paragraph at the foot of each page whose note was put off; and those notes' ids."""
+    paragraph at the foot of each page whose note was put off; and those notes' ids.
+    `calls`: each page's (longnotes.py's calls_on)."""
     out, notes = dict(kept), set()
-    calls: list[Calls] = [calls_on(page._page_box.children[0]) for page in document.pages]
     for index, page in enumerate(document.pages):
         area = area_of(page._page_box)
         for box in area.children if area is not None else ():
@@ -69,15 +69,13 @@ def _quoted(id: str) -> str:
 
 def _lines_on(box: Box, id: str) -> int:
     """The lines of the block `id` under `box` (the block's lines on one page)."""
-    return sum(1 for _ in _blocks_lines(box, id, False))
+    return sum(1 for _ in _blocks_lines(box, id))
 
 
-def _blocks_lines(box: Box, id: str, inside: bool) -> Iterator[Box]:
+def _blocks_lines(box: Box, id: str) -> Iterator[Box]:
     element = getattr(box, "element", None)
-    inside = inside or (element is not None and element.get("id") == id
-                        and "::" not in (box.element_tag or ""))
-    if inside:
+    if element is not None and element.get("id") == id and "::" not in (box.element_tag or ""):
         yield from lines_of(box)
         return
     for child in getattr(box, "children", None) or ():
-        yield from _blocks_lines(child, id, inside)
+        yield from _blocks_lines(child, id)
