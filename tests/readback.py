@@ -59,6 +59,15 @@ class Epub:
         href = self.opf.xpath("//opf:item[contains(@properties, 'nav')]/@href", namespaces=NS)
         return self.resolve(href[0])
 
+    def ncx_path(self) -> str:
+        href = self.opf.xpath("//opf:item[@media-type='application/x-dtbncx+xml']/@href",
+                              namespaces=NS)
+        return self.resolve(href[0])
+
+    def target(self, href: str, base: str) -> str:
+        """A link's target as one string: the file it resolves to, '#', the fragment."""
+        return self.resolve(href, base) + "#" + href.partition("#")[2]
+
     def page(self, name_end: str) -> etree._Element:
         return self.xml(next(n for n in self.spine() if n.endswith(name_end)))
 

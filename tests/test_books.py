@@ -373,9 +373,7 @@ def test_the_epub_toc_nests_chapters_under_their_part(sample: Sample) -> None:
 
 
 def test_the_ncx_nests_chapters_under_their_part(sample: Sample) -> None:
-    name = sample.epub.resolve(sample.epub.opf.xpath(
-        "//opf:item[@media-type='application/x-dtbncx+xml']/@href", namespaces=NS)[0])
-    ncx = sample.epub.xml(name)
+    ncx = sample.epub.xml(sample.epub.ncx_path())
     ids = {p.id for p in sample.parts}
     tree = ncx_tree(ncx.xpath("//ncx:navMap", namespaces=NS)[0])
     assert pruned(tree, ids) == expected_tree(sample.parts, listed_only=False)

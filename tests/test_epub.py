@@ -111,18 +111,21 @@ def test_the_landmarks(epub: Epub) -> None:
     assert targets["bodymatter"].endswith("#publishers-note")
 
 
+def ncx_entries(epub: Epub, query: str) -> list[tuple[str, str]]:
+    """The NCX's navPoints or pageTargets (`query`): (label, target file#fragment)."""
+    return [(" ".join(e.xpath("string(ncx:navLabel/ncx:text)", namespaces=NS).split()),
+             epub.target(e.xpath("string(ncx:content/@src)", namespaces=NS), epub.ncx_path()))
+            for e in epub.xml(epub.ncx_path()).xpath(query, namespaces=NS)]
+
+
+def nav_entries(epub: Epub, kind: str) -> list[tuple[str, str]]:
+    """The nav's list of `kind`: (label, target file#fragment)."""
+    return [(label, epub.target(href, epub.nav_path()))
+            for label, href, _ in nav_links(epub, kind)]
+
+
 def test_the_ncx_mirrors_the_toc(epub: Epub) -> None:
-    ncx_name = epub.resolve(meta(epub, "//opf:item[@media-type='application/x-dtbncx+xml']"
-                                       "/@href")[0])
-    ncx = epub.xml(ncx_name)
-    points = ncx.xpath("//ncx:navPoint", namespaces=NS)
-    ncx_entries = [(" ".join(p.xpath("string(ncx:navLabel/ncx:text)", namespaces=NS).split()),
-                    epub.resolve(p.xpath("string(ncx:content/@src)", namespaces=NS), ncx_name)
-                    + "#" + p.xpath("string(ncx:content/@src)", namespaces=NS).partition("#")[2])
-                   for p in points]
-    toc_entries = [(label, epub.resolve(href, epub.nav_path()) + "#" + href.partition("#")[2])
-                   for label, href, _ in nav_links(epub, "toc")]
-    assert ncx_entries == toc_entries
+    assert ncx_entries(epub, "//ncx:navPoint") == nav_entries(epub, "toc")
 
 
 def test_the_ncx_gives_epub_2_readers_the_title_authors_and_print_pages(
@@ -130,22 +133,15 @@ def test_the_ncx_gives_epub_2_readers_the_title_authors_and_print_pages(
     """An EPUB 2 reading system reads the NCX alone: it names the book and its authors as
     book.yaml does, and lists the print edition's pages as the EPUB 3 page-list does,
     with the PDF's page count."""
-    ncx_name = epub.resolve(meta(epub, "//opf:item[@media-type='application/x-dtbncx+xml']"
-                                       "/@href")[0])
-    ncx = epub.xml(ncx_name)
+    ncx = epub.xml(epub.ncx_path())
     def texts(query: str) -> list[str]:
         return [" ".join(t.split()) for t in ncx.xpath(query, namespaces=NS)]
     assert texts("/ncx:ncx/ncx:docTitle/ncx:text/text()") == [BOOK["title"]["en"]]
     assert texts("/ncx:ncx/ncx:docAuthor/ncx:text/text()") == [
         c["name"] for c in BOOK["contributors"] if "aut" in c.get("role", ["aut"])]
+    listed = ncx_entries(epub, "//ncx:pageList/ncx:pageTarget")
+    assert listed and listed == nav_entries(epub, "page-list")
     targets = ncx.xpath("//ncx:pageList/ncx:pageTarget", namespaces=NS)
-    listed = [(" ".join(t.xpath("string(ncx:navLabel/ncx:text)", namespaces=NS).split()),
-               epub.resolve(t.xpath("string(ncx:content/@src)", namespaces=NS), ncx_name)
-               + "#" + t.xpath("string(ncx:content/@src)", namespaces=NS).partition("#")[2])
-              for t in targets]
-    page_list = [(label, epub.resolve(href, epub.nav_path()) + "#" + href.partition("#")[2])
-                 for label, href, _ in nav_links(epub, "page-list")]
-    assert listed and listed == page_list
     assert all(t.get("type") == ("normal" if t.get("value") else "front") for t in targets)
     pdf = pypdfium2.PdfDocument(seven_letters / "seven-letters.pdf")
     try:

@@ -252,7 +252,8 @@ def _opening(textpage: pypdfium2.PdfTextPage, low: float, high: float) -> str:
         char = textpage.get_text_range(index, 1)
         pypdfium2.raw.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
         if not low <= y.value <= high or not char.strip():
-            line.append(char) if baseline is not None else None
+            if baseline is not None:
+                line.append(char)
             continue
         size = pypdfium2.raw.FPDFText_GetFontSize(textpage.raw, index)
         if baseline is not None and y.value < baseline - size / 2:  # a line below

@@ -155,8 +155,7 @@ class EpubWriter:
         ncx = partial(completed, title=plain_text(meta.title.text),
                       authors=[plain_text(p.name.text) for p in meta.contributors
                                if "aut" in p.role],
-                      pages=[(m.label, f"text/{rendering.section(m.section).file}#{m.id}")
-                             for m in page_markers])
+                      pages=[(m.label, _page_href(rendering, m)) for m in page_markers])
         written = _finish(out.getvalue(), job.epoch, meta.language, ncx)
         return Output({job.name(".epub"): written}, Epub(len(written), read_package(written)))
 
@@ -312,8 +311,7 @@ def _nav(rendering: Rendering, meta: Meta, page_markers: list[Marker]) -> epub.E
     toc = _toc(rendering)
     landmarks = [Entry(href(s.id), s.title, landmark)
                  for s in rendering.sections for landmark in s.landmarks]
-    page_list = [Entry(f"text/{rendering.section(m.section).file}#{m.id}", m.label)
-                 for m in page_markers]
+    page_list = [Entry(_page_href(rendering, m), m.label) for m in page_markers]
     title = contents_title(meta)
     xhtml = environment().get_template("epub/nav.xhtml.jinja").render(
         toc=toc, landmarks=landmarks, page_list=page_list, contents_title=title,
@@ -323,6 +321,11 @@ def _nav(rendering: Rendering, meta: Meta, page_markers: list[Marker]) -> epub.E
                          content=xhtml.encode("utf-8"))
     item.properties = ["nav"]
     return item
+
+
+def _page_href(rendering: Rendering, marker: Marker) -> str:
+    """Where a page's marker stands, from the package's folder (the nav's and the NCX's)."""
+    return f"text/{rendering.section(marker.section).file}#{marker.id}"
 
 
 def _well_formed(xhtml: str, name: str) -> None:
