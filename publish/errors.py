@@ -88,6 +88,9 @@ CODES: dict[str, Code] = {
                    "link to a full web address, or remove the link"),
     "S-FONT": Code("a face in `fonts/fonts.yaml` whose file is missing or is not a font",
                    "list only font files of `fonts/`"),
+    "S-FONT-CID": Code("a CID-keyed OpenType/CFF face whose CIDs are not its glyph numbers: "
+                       "Ghostscript, MuPDF and printers' RIPs would draw other glyphs",
+                       "use a TrueType (.ttf) cut, or renumber its CIDs (CID n for glyph n)"),
     "S-CHARACTER": Code("a character that is not text: a control character, a bidirectional "
                         "control (U+202A-202E, U+2066-2069, U+200E, U+200F, U+061C), a line or "
                         "paragraph separator (U+2028, U+2029), the replacement character "

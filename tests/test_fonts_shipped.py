@@ -15,7 +15,8 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from publish.source.fonts import shipped_faces
+from publish.errors import SourceError
+from publish.source.fonts import misaddressed, shipped_faces
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 MAX_TOTAL_BYTES = 12 * 1024 * 1024
@@ -207,3 +208,37 @@ def test_make_subsets_reproduces_the_shipped_files(tmp_path: Path) -> None:
     for face in listing():
         rebuilt = (tmp_path / face["file"]).read_bytes()
         assert rebuilt == (FONTS / face["file"]).read_bytes(), face["file"]
+
+
+@pytest.mark.parametrize("file", ids())
+def test_every_shipped_face_is_addressed_by_glyph_number(file: str) -> None:
+    """What the PDF writes for a glyph is what the face means by it (fonts/README.md: CIDs)."""
+    assert misaddressed(FONTS / file) is None
+
+
+def test_a_face_whose_cids_are_not_its_glyph_numbers_is_refused(tmp_path: Path) -> None:
+    """A CID-keyed face as the collections give them (CIDs of a character collection, not the
+    glyph numbers) stops the build at its line of fonts.yaml, with what to do."""
+    (latin,) = [face for face in faces("latin") if face["style"] == "normal"
+                and face["weight"] == 400]
+    (cjk,) = faces("cjk")
+    shutil.copy(FONTS / latin["file"], tmp_path)
+    font = TTFont(FONTS / cjk["file"])
+    top = font["CFF "].cff.topDictIndex[0]
+    names = [".notdef"] + [f"cid{gid + 100:05d}" for gid in range(1, len(top.charset))]
+    top.CharStrings.charStrings = {name: gid for gid, name in enumerate(names)}
+    top.charset = names
+    font.setGlyphOrder(names)
+    font.save(tmp_path / "Collection-CIDs.otf")
+    (tmp_path / "fonts.yaml").write_text(yaml.safe_dump({"faces": [
+        latin, {**cjk, "file": "Collection-CIDs.otf"}]}, sort_keys=False), encoding="utf-8")
+    with pytest.raises(SourceError) as refused:
+        shipped_faces(tmp_path)
+    error = refused.value
+    assert error.code == "S-FONT-CID"
+    listed = (tmp_path / "fonts.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(number for number, text in enumerate(listed, start=1)
+                if "Collection-CIDs.otf" in text)
+    assert error.location() == f"{tmp_path.name}/fonts.yaml:{line}"
+    assert "'Collection-CIDs.otf'" in error.message and "glyph 1 is CID 101" in error.message
+    assert "TrueType" in error.fix

@@ -15,6 +15,11 @@ Two things happen:
   the OpenType layout features useful for Simplified Chinese are kept.  The
   ``locl`` and ``aalt`` features are dropped: they would pull in the Japanese,
   Korean and Traditional Chinese glyph variants and nearly double the file.
+  Its CIDs are then renumbered to its glyph order (CID n for glyph n; the
+  Adobe-Identity-0 collection, whose CIDs mean nothing but the glyph): the PDF
+  addresses glyphs by number, and a renderer that follows ISO 32000-1 §9.7.4.2
+  takes those numbers as CIDs (the build refuses a face that breaks this:
+  publish/source/fonts.py, S-FONT-CID).
 
 The output is reproducible: the same input files and the same fontTools
 version give byte-identical output (``head.modified`` is kept from the source
@@ -152,7 +157,24 @@ def subset_cjk(ttc: Path, face_name: str, codepoints: Iterable[int]) -> tuple[by
     font.save(buffer, reorderTables=True)
     glyph_count = len(font.getGlyphOrder())
     font.close()
-    return buffer.getvalue(), glyph_count
+    return identity_cids(buffer.getvalue()), glyph_count
+
+
+def identity_cids(data: bytes) -> bytes:
+    """The CID-keyed CFF font ``data`` with CID n for glyph n, all else unchanged.
+
+    Only the CFF table is decompiled and written again: the glyphs keep their numbers and
+    outlines, and every other table (cmap, GSUB, GPOS, metrics) is copied byte for byte."""
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    top = font["CFF "].cff.topDictIndex[0]
+    names = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, len(top.charset))]
+    top.CharStrings.charStrings = {name: gid for gid, name in enumerate(names)}
+    top.charset = names
+    font.setGlyphOrder(names)
+    buffer = io.BytesIO()
+    font.save(buffer, reorderTables=True)
+    font.close()
+    return buffer.getvalue()
 
 
 def check_coverage(data: bytes, codepoints: Iterable[int]) -> list[int]:

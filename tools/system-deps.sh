@@ -6,7 +6,8 @@
 #   --need build   only what building the book needs: Pango (WeasyPrint), libharfbuzz-subset
 #                  and qpdf (every build preflights its print files with qpdf --check)
 #   --need test    everything (the default): also Java (EPUBCheck), chromium, Node.js + npm
-#                  (DAISY Ace), poppler-utils (the PDF checks) and MARC::Lint (the records)
+#                  (DAISY Ace), poppler-utils (the PDF checks), Ghostscript and MuPDF (the pages
+#                  drawn as printers' software draws them) and MARC::Lint (the records)
 #   --install      install what is missing with apt-get, as root or through sudo (which may ask
 #                  for a password)
 #   --auto         what `make` uses: install what is missing with apt-get when that needs no
@@ -89,6 +90,12 @@ if [ "$need" = test ]; then
     check "poppler-utils (pdftoppm, pdftotext, pdffonts)" "poppler-utils" \
         "the PDF checks render pages, extract text and list embedded fonts with them" \
         "has_command pdftoppm && has_command pdftotext && has_command pdffonts"
+    check "Ghostscript (gs)" "ghostscript" \
+        "the tests draw the print PDF's pages with Ghostscript, as a printer's RIP reads them" \
+        "has_command gs"
+    check "MuPDF (mutool)" "mupdf-tools" \
+        "the tests draw the print PDF's pages with MuPDF, which reads fonts as the standard says" \
+        "has_command mutool"
     check "MARC::Lint (libmarc-lint-perl)" "libmarc-lint-perl" \
         "the tests run MARC::Lint on the MARC records (tests/marclint.pl)" \
         "perl -MMARC::Lint -e 1 2>/dev/null"

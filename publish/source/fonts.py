@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import uharfbuzz as hb
 from fontTools import unicodedata as scripts
+from fontTools.ttLib import TTFont
 from pydantic import Field, StringConstraints, model_validator
 
 from publish.errors import SourceError
@@ -98,8 +99,43 @@ def shipped_faces(folder: Path = FONTS) -> list[Face]:
             raise SourceError("S-FONT", f"the font file '{listed.file}' {state}",
                               "list only OpenType or TrueType files of the fonts folder",
                               f"{folder.name}/fonts.yaml", line) from None
+        if wrong := misaddressed(path):
+            raise SourceError(
+                "S-FONT-CID",
+                f"the font file '{listed.file}' is a CID-keyed CFF font whose glyph {wrong[0]} "
+                f"is CID {wrong[1]}: the PDF would address its glyphs by glyph number, and a "
+                "renderer that follows the PDF standard (Ghostscript, MuPDF, a printer's RIP) "
+                "would draw the wrong glyphs or none",
+                "use a TrueType-flavoured (.ttf) cut of the face, or renumber its CIDs to its "
+                "glyph order (CID n for glyph n), as tools/make_subsets.py does for the shipped "
+                "Chinese face", f"{folder.name}/fonts.yaml", line)
         faces.append(face)
     return faces
+
+
+def misaddressed(path: Path) -> tuple[int, int] | None:
+    """The first glyph whose CID is not its glyph number, in a CID-keyed CFF font (None for any
+    other font, or one whose CIDs are its glyph numbers).
+
+    WeasyPrint embeds an OpenType/CFF face as a CIDFontType0 with Identity-H and writes glyph
+    numbers into the page, but ISO 32000-1 §9.7.4.2 has a reader of a CID-keyed CFF take
+    those codes as CIDs and look them up in the font's charset. pdfium and poppler use them
+    as glyph numbers and so hide the mismatch; Ghostscript and MuPDF do not. No library
+    checks for this, hence by hand: fontTools reads the charset, names `cidNNNNN`."""
+    font = TTFont(path, lazy=True)
+    try:
+        if "CFF " not in font:
+            return None
+        top = font["CFF "].cff.topDictIndex[0]
+        if not hasattr(top, "ROS"):  # a name-keyed CFF: the codes are glyph numbers
+            return None
+        for gid, name in enumerate(top.charset[1:], start=1):
+            if name != f"cid{gid:05d}":
+                number = name.removeprefix("cid")
+                return gid, int(number) if number.isdigit() else -1
+        return None
+    finally:
+        font.close()
 
 
 def check_coverage(book: Book, faces: list[Face]) -> None:
