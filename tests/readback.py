@@ -287,3 +287,44 @@ def outline(path: Path) -> list[tuple[str, str]]:
                 assert isinstance(destination, pikepdf.Array)
                 out.append((item.title, pdf.pages[index[destination[0].objgen]].label))
     return out
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A structure element of a tagged PDF: its type (`H1`, `P`, `Span`, ...), its own
+    language (/Lang, '' when it has none), the page it is on, and whether it marks content."""
+
+    kind: str
+    lang: str
+    page: int
+    marks_content: bool
+
+
+def structure(path: Path) -> list[Tagged]:
+    """The PDF's structure tree in reading order (none: an untagged PDF)."""
+    out: list[Tagged] = []
+    with pikepdf.open(path) as pdf:
+        pages: dict[tuple[int, int], int] = {
+            page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        root = pdf.Root.get("/StructTreeRoot")
+        if root is None:
+            return out
+
+        def content(kids: object) -> bool:
+            items = kids if isinstance(kids, pikepdf.Array) else [kids]
+            return any(isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary) and (
+                kid.get("/Type") == "/MCR" or content(kid.get("/K")))) for kid in items)
+
+        def walk(node: object, page: int) -> None:
+            if isinstance(node, pikepdf.Array):
+                for kid in node:
+                    walk(kid, page)
+            elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                if "/Pg" in node:
+                    page = pages[node.Pg.objgen]
+                out.append(Tagged(str(node.S)[1:], str(node.get("/Lang", "")), page,
+                                  content(node.get("/K"))))
+                walk(node.get("/K"), page)
+
+        walk(root.get("/K"), -1)
+    return out

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +38,16 @@ from publish.source.load import load_book
 from publish.source.model import mm
 
 from .conftest import EPOCH, ROOTS
-from .readback import NS, Epub, Line, block_lines, letters, pdf_lines, printed_pages
+from .readback import (
+    NS,
+    Epub,
+    Line,
+    block_lines,
+    letters,
+    pdf_lines,
+    printed_pages,
+    structure,
+)
 
 BOOKS = ["deutsch", "bilingual", "novel"]
 # The rows of `publish check` that must pass on every sample (the records, MARC and ONIX,
@@ -492,6 +504,42 @@ def test_every_language_span_is_printed_in_the_pdf(sample: Sample) -> None:
     text = letters(" ".join(line.text for line in sample.body_lines()))
     for span in spans(sample.meta, sample.parts):
         assert letters(span.words) in text, span
+
+
+def test_every_language_span_has_its_language_in_the_pdf_structure(sample: Sample) -> None:
+    """A screen reader takes the voice from the tagged PDF's /Lang: each run the source
+    gives another language is an element of the structure tree with that language (one or
+    more: a run broken over lines or pages is one element per piece)."""
+    book = tag(sample.meta["language"])
+    wanted = Counter(span.lang for span in spans(sample.meta, sample.parts) if span.lang != book)
+    tagged = Counter(element.lang for element in structure(sample.pdf) if element.lang)
+    if not wanted:
+        pytest.skip(f"{sample.name} has no run in another language")
+    assert {lang: count for lang, count in wanted.items() if tagged[lang] < count} == {}
+
+
+# pdfua 0.1.3 cannot run this rule on pikepdf 10 (it asks an array for `/is_integer`);
+# test_no_heading_of_the_tagged_pdf_is_empty checks what it would.
+PDFUA_CANNOT_RUN = {"UA-14-001": "is_integer"}
+
+
+def test_the_tagged_pdf_passes_the_pdf_ua_checker(sample: Sample) -> None:
+    """pdfua (the PDF/UA-1 rules a machine can check) finds nothing: a structure tree,
+    marked content tagged or an artifact, the language, figures' alt text, tables'
+    headers, the title shown, the PDF/UA identification."""
+    run = subprocess.run([sys.executable, "-m", "pdfua", "check", "--format", "json",
+                          str(sample.pdf)], capture_output=True, text=True, check=False)
+    report = json.loads(run.stdout)
+    assert report["findings"] == [], report["findings"]
+    skipped = {item["rule_id"]: item["reason"] for item in report["skipped"]}
+    assert [rule for rule, reason in skipped.items()
+            if not (rule in PDFUA_CANNOT_RUN and PDFUA_CANNOT_RUN[rule] in reason)] == []
+
+
+def test_no_heading_of_the_tagged_pdf_is_empty(sample: Sample) -> None:
+    """The rule pdfua cannot run (PDF/UA-1 7.4.2): each heading element marks text."""
+    headings = [e for e in structure(sample.pdf) if re.fullmatch(r"H[1-6]", e.kind)]
+    assert headings and [e for e in headings if not e.marks_content] == []
 
 
 def test_a_part_in_another_language_is_tagged_in_the_toc_and_contents(sample: Sample) -> None:

@@ -17,7 +17,15 @@ from publish.checks.preflight import preflight
 from publish.editions.cover import BLEED_IN, cover_size, spine_inches
 
 from .conftest import PROJECT
-from .readback import MM, PrintedPage, contents_entries, outline, pdf_lines, printed_pages
+from .readback import (
+    MM,
+    PrintedPage,
+    contents_entries,
+    outline,
+    pdf_lines,
+    printed_pages,
+    structure,
+)
 
 BOOK: dict[str, Any] = yaml.safe_load((PROJECT / "source" / "book.yaml").read_text("utf-8"))
 PT = 72.0
@@ -197,3 +205,49 @@ def test_the_built_cover_is_that_wide(seven_letters: Path) -> None:
 def test_two_builds_give_the_same_pdf(tmp_path: Path, pdf: Path) -> None:
     build(PROJECT / "source", tmp_path, ["pdf"])
     assert (tmp_path / "seven-letters.pdf").read_bytes() == pdf.read_bytes()
+
+
+def test_the_imprint_chinese_is_found_as_pdf_readers_find_words(pdf: Path) -> None:
+    """poppler's text (what its viewers search) holds each Chinese line of the imprint whole,
+    no space read into it, and the tagged PDF gives each the language zh-Hans."""
+    chinese = [line for block in BOOK["imprint"] for line in block["lines"]
+               if any("\u4e00" <= char <= "\u9fff" for char in str(line))]
+    assert len(chinese) == 4
+    for mode in ([], ["-raw"]):
+        text = subprocess.run(["pdftotext", *mode, "-f", "2", "-l", "2", str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert [line for line in chinese if line not in text.splitlines()] == []
+        assert "中共中央" in text
+    tagged = [element for element in structure(pdf) if element.lang]
+    assert {(element.lang, element.page) for element in tagged} == {("zh-Hans", 1)}
+    assert len(tagged) == len(chinese)
+
+
+def test_running_heads_and_folios_are_artifacts_not_text(pdf: Path) -> None:
+    """A screen reader reads the structure tree: each page's running head and folio are
+    marked as pagination artifacts (PDF/UA-1), and every other run of marked content
+    belongs to an element of the tree (none is left out of both, as WeasyPrint left them)."""
+    printed = pages_of(pdf)
+    with pikepdf.open(pdf) as doc:
+        root = doc.Root.StructTreeRoot
+        in_tree: set[tuple[int, int]] = set()  # the tree's elements, by object number
+        todo: list[object] = list(root.K)
+        while todo:
+            element = todo.pop()
+            if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+                in_tree.add(element.objgen)
+                kids = element.get("/K")
+                todo += list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+        nums = root.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        for number, page in enumerate(doc.pages):
+            marks = [list(instruction.operands)
+                     for instruction in pikepdf.parse_content_stream(page)
+                     if str(instruction.operator) == "BDC"]
+            artifacts = [m for m in marks if str(m[0]) == "/Artifact"]
+            tagged = [int(m[1].MCID) for m in marks if str(m[0]) != "/Artifact"]
+            margins = bool(printed[number].head.strip() or printed[number].foot.strip())
+            assert bool(artifacts) == margins, f"page {number + 1}"
+            assert all(str(m[1].Type) == "/Pagination" for m in artifacts)
+            refs: Any = parents[int(page.obj.StructParents)] if tagged else []
+            assert [mcid for mcid in tagged if refs[mcid].objgen not in in_tree] == []

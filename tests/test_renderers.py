@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pikepdf
 import pypdfium2
-import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops
 

@@ -1,4 +1,5 @@
-"""Finishing of the PDF/X-4 interior that WeasyPrint wrote: reproducible ids, labels, outline.
+"""Finishing of the PDF/X-4 interior that WeasyPrint wrote: reproducible ids, labels, outline
+(and its tags: pdftags.py).
 
 WeasyPrint 70 leaves three things a print file needs: its PDF/X-4 XMP carries a random
 `xmpMM:DocumentID` (uuid4) and, through it, a trailer /ID that changes on every run; it
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import pikepdf
 
+from publish.editions.pdftags import finish_tags
 from publish.errors import OutputError
 from publish.layout.labels import PageLabelRange
 
@@ -63,6 +65,7 @@ def finish_pdf(
             "report it: WeasyPrint wrote a PDF that qpdf cannot parse",
         ) from None
     with pdf:
+        finish_tags(pdf)
         _set_page_labels(pdf, page_labels)
         _set_page_mode(pdf, open_outline)
         document_id = f"uuid:{uuid.uuid5(_NAMESPACE, 'document:' + document_id_seed.hex())}"

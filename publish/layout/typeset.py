@@ -14,6 +14,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from publish.errors import OutputError, SourceError
+from publish.layout.tagging import languages
 from publish.render.figures import print_copy
 from publish.render.html import font_css
 from publish.resources import STYLES
@@ -85,7 +86,7 @@ class Laid:
 
 def write_pdf(job: Job, document: Document) -> bytes:
     """The document as PDF/X-4; stops if a character was drawn without a glyph."""
-    with _confined(job):  # attachments are fetched as the PDF is written
+    with _confined(job), languages():  # attachments are fetched as the PDF is written
         # No /ID from pydyf: it would compress every stream a second time to hash them, and
         # finish() writes the /ID the file keeps (pdfx.py). A tenth of write_pdf (make bench).
         pdf: bytes = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False,
