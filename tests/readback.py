@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import ctypes
 import re
+import subprocess
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+import langcodes
 import pikepdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
@@ -32,6 +35,7 @@ def letters(text: str) -> str:
 
 class Epub:
     def __init__(self, path: Path) -> None:
+        self.path = path
         self.zip = zipfile.ZipFile(path)
         container = self.xml("META-INF/container.xml")
         self.opf_path = container.xpath("//*[local-name()='rootfile']/@full-path")[0]
@@ -328,3 +332,52 @@ def structure(path: Path) -> list[Tagged]:
 
         walk(root.get("/K"), -1)
     return out
+
+
+def calibre_metadata(path: Path) -> tuple[dict[str, str], str]:
+    """What Calibre's `ebook-meta` reads from an EPUB, as it prints it ("Title", "Author(s)",
+    "Published", ...), and what it said on stderr."""
+    run = subprocess.run(["ebook-meta", str(path)], capture_output=True, text=True,
+                         timeout=120, check=True)
+    fields: dict[str, str] = {}
+    for line in run.stdout.splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key.strip():
+            fields[key.strip()] = value.strip()
+    return fields, run.stderr
+
+
+def main_form(value: object) -> str:
+    """A text of book.yaml in the book's language: a string, or the first of its forms."""
+    return str(next(iter(value.values())) if isinstance(value, dict) else value)
+
+
+def assert_calibre_reads(meta: dict[str, Any], epub: Path) -> None:
+    """Calibre (the library most readers keep their books in) reads from the EPUB the
+    title, the authors with their sort forms, the publisher, the language, the date of
+    publication and the EPUB's ISBN that book.yaml (`meta`) gives, and says nothing else."""
+    fields, said = calibre_metadata(epub)
+    assert said.strip() == ""
+    title = main_form(meta["title"])  # Calibre joins a subtitle to it, as a cover does
+    assert fields["Title"] == (f"{title}: {main_form(meta['subtitle'])}" if "subtitle" in meta
+                               else title)
+    if "series" in meta:
+        series = meta["series"]
+        assert fields["Series"] == f"{main_form(series['name'])} #{series['number']}"
+    authors = [c for c in meta["contributors"] if "aut" in roles(c)]
+    names = " & ".join(main_form(c["name"]) for c in authors)
+    sorts = " & ".join(str(c["sort"]) for c in authors)
+    assert fields["Author(s)"] == f"{names} [{sorts}]"
+    assert fields["Publisher"] == main_form(meta["publisher"])
+    assert fields["Languages"] == langcodes.get(str(meta["language"])).to_alpha3()
+    # Calibre fills a date's missing month and day itself (the 15th, this month).
+    assert fields["Published"].startswith(str(meta["date"]))
+    isbn = (meta.get("isbn") or {}).get("epub")
+    if isbn:
+        assert f"isbn:{isbn.replace('-', '')}" in fields["Identifiers"].split(", ")
+
+
+def roles(contributor: dict[str, Any]) -> list[str]:
+    """A contributor's roles in book.yaml: one or a list; `aut` where none is given."""
+    role = contributor.get("role", "aut")
+    return list(role) if isinstance(role, list) else [str(role)]

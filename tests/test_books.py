@@ -42,6 +42,7 @@ from .readback import (
     NS,
     Epub,
     Line,
+    assert_calibre_reads,
     block_lines,
     letters,
     pdf_lines,
@@ -516,6 +517,10 @@ def test_every_language_span_has_its_language_in_the_pdf_structure(sample: Sampl
     if not wanted:
         pytest.skip(f"{sample.name} has no run in another language")
     assert {lang: count for lang, count in wanted.items() if tagged[lang] < count} == {}
+
+
+def test_calibre_reads_the_books_metadata(sample: Sample) -> None:
+    assert_calibre_reads(sample.meta, sample.epub.path)
 
 
 # pdfua 0.1.3 cannot run this rule on pikepdf 10 (it asks an array for `/is_integer`);

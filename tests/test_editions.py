@@ -80,8 +80,17 @@ def test_no_paragraph_ends_where_the_scan_broke_a_page(
 
 
 def test_epub_cover_title_page_and_imprint_lines_are_the_scans(epub: Epub) -> None:
-    assert text_lines(epub.page("cover.xhtml")) == [
-        line for block in blocks_from("**SEVEN LETTERS", 2, 1) for line in block]
+    """The EPUB opens on the cover as printed (the package's cover image), whose alt text
+    reads the cover's lines; then the title page and imprint, line for line."""
+    cover = epub.page("cover.xhtml")
+    (image,) = cover.xpath("//x:img", namespaces=NS)
+    (href,) = epub.opf.xpath("//opf:item[contains(@properties, 'cover-image')]/@href",
+                             namespaces=NS)
+    cover_file = next(n for n in epub.spine() if n.endswith("cover.xhtml"))
+    assert epub.resolve(image.get("src"), cover_file) == epub.resolve(href)
+    assert image.get("alt") == ". ".join(
+        " ".join(block) for block in blocks_from("**SEVEN LETTERS", 2, 1))
+    assert text_lines(cover) == []  # nothing but the picture
     assert text_lines(epub.page("titlepage.xhtml")) == [
         line for block in blocks_from("**SEVEN LETTERS", 2, 2) for line in block]
     assert text_lines(epub.page("imprint.xhtml")) == seed_imprint()

@@ -22,7 +22,7 @@ from publish.build.pipeline import build
 from publish.checks import Finding
 
 from .conftest import EPOCH, PROJECT, check_rows
-from .readback import NS, Epub
+from .readback import NS, Epub, assert_calibre_reads
 from .scan import seed_contents
 
 BOOK: dict[str, Any] = yaml.safe_load((PROJECT / "source" / "book.yaml").read_text("utf-8"))
@@ -193,6 +193,10 @@ def test_the_metadata_is_book_yaml(epub: Epub) -> None:
     assert original["publisher"]["zh-Hans"] in zh_source and title_zh in zh_source
     modified = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert meta(epub, "//opf:meta[@property='dcterms:modified']") == [modified]
+
+
+def test_calibre_reads_the_package_metadata(seven_letters: Path) -> None:
+    assert_calibre_reads(BOOK, seven_letters / "seven-letters.epub")
 
 
 def test_the_accessibility_metadata(epub: Epub) -> None:

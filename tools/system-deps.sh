@@ -7,7 +7,8 @@
 #                  and qpdf (every build preflights its print files with qpdf --check)
 #   --need test    everything (the default): also Java (EPUBCheck), chromium, Node.js + npm
 #                  (DAISY Ace), poppler-utils (the PDF checks), Ghostscript and MuPDF (the pages
-#                  drawn as printers' software draws them) and MARC::Lint (the records)
+#                  drawn as printers' software draws them), Calibre (the EPUB's metadata), YAZ
+#                  and MARC::Lint (the records)
 #   --install      install what is missing with apt-get, as root or through sudo (which may ask
 #                  for a password)
 #   --auto         what `make` uses: install what is missing with apt-get when that needs no
@@ -96,6 +97,12 @@ if [ "$need" = test ]; then
     check "MuPDF (mutool)" "mupdf-tools" \
         "the tests draw the print PDF's pages with MuPDF, which reads fonts as the standard says" \
         "has_command mutool"
+    check "Calibre (ebook-meta)" "calibre" \
+        "the tests read the EPUB's metadata with Calibre's ebook-meta, as readers' libraries do" \
+        "has_command ebook-meta"
+    check "YAZ (yaz-marcdump)" "yaz" \
+        "the tests read the MARC records with yaz-marcdump, as library systems do" \
+        "has_command yaz-marcdump"
     check "MARC::Lint (libmarc-lint-perl)" "libmarc-lint-perl" \
         "the tests run MARC::Lint on the MARC records (tests/marclint.pl)" \
         "perl -MMARC::Lint -e 1 2>/dev/null"

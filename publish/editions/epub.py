@@ -24,6 +24,7 @@ from publish.layout.interior import Interior
 from publish.render.figures import MEDIA_TYPES, epub_copy
 from publish.render.html import contents_title, environment, font_css
 from publish.resources import STYLES
+from publish.source import ids
 from publish.source.markup import plain_text
 from publish.stage import Facts, Job, Output
 
@@ -142,7 +143,7 @@ class EpubWriter:
                                         file_name=figure.epub_file,
                                         media_type=MEDIA_TYPES[figure.kind],
                                         content=epub_copy(figure)))
-        book.set_cover("images/cover.jpg", job.fact(Cover).image, create_page=False)
+        book.set_cover(ids.COVER_IMAGE, job.fact(Cover).image, create_page=False)
         nav = _nav(rendering, meta, page_markers)
         book.add_item(nav)
         book.add_item(epub.EpubNcx())

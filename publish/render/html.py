@@ -146,7 +146,8 @@ def render(book: Book, edition: EditionKind, bodies: dict[str, str] | None = Non
             in_group=part.group is not None, body_start=part is body)
 
     sections = [
-        section("cover", "cover", "Cover", ("cover",), blocks=pages.cover(meta)),
+        section("cover", "cover", "Cover", ("cover",), blocks=pages.cover(meta),
+                cover_image=ids.COVER_IMAGE),
         *map(part_section, first),
         section("titlepage", "titlepage", "Title Page", ("titlepage",),
                 blocks=pages.title_page(meta)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 FRONT = ("cover", "titlepage", "imprint", "contents")
+COVER_IMAGE = "images/cover.jpg"  # the EPUB's cover image, beside text/
 NAVIGATION = ("toc", "landmarks", "page-list")
 RESERVED = frozenset({*FRONT, *NAVIGATION})
 ELEMENTS = ("heading", "dateline", "addressee")
