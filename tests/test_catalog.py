@@ -25,7 +25,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from .conftest import EPOCH, PROJECT
-from .readback import NS, Epub
+from .readback import NS, Epub, printed_pages
 
 ONIX = {"o": "http://ns.editeur.org/onix/3.0/reference"}
 SOURCE = PROJECT / "source"
@@ -65,6 +65,19 @@ def contents(book: dict[str, Any]) -> list[str]:
     titles = []
     for header in headers(book):
         if header.get("in_contents", header["kind"] not in UNLISTED_KINDS):
+            titles.append(header["title"])
+    return titles
+
+
+@pytest.fixture(scope="module")
+def held(book: dict[str, Any]) -> list[str]:
+    """Of those, the parts whose text this edition holds: not only the editorial note that
+    says it does not ("::: editorial ... :::" and nothing else)."""
+    titles = []
+    for name, header in zip(book["text"], headers(book), strict=True):
+        body = (SOURCE / name).read_text(encoding="utf-8").split("---", 2)[2]
+        text = re.sub(r"^::: editorial\n.*?^:::$", "", body, flags=re.M | re.S)
+        if text.strip() and header.get("in_contents", header["kind"] not in UNLISTED_KINDS):
             titles.append(header["title"])
     return titles
 
@@ -222,25 +235,40 @@ def test_titles_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
                       records: dict[str, pymarc.Record],
                       onix: dict[str, etree._Element]) -> None:
     title, title_zh = book["title"]["en"], book["title"]["zh-Hans"]
+    pinyin = book["title"]["zh-Latn-pinyin"]
     assert opf_meta(epub, "//dc:title/text()") == [title]
     assert opf_meta(epub, "//opf:meta[@refines='#title'][@property='alternate-script']"
-                          "/text()") == [title_zh]
+                          "/text()") == [title_zh, pinyin]
     with pikepdf.open(seven_letters / "seven-letters.pdf") as pdf:
         assert str(pdf.docinfo["/Title"]) == title
+    # The title in sentence case (RDA A.4): its names as the text writes them.
+    sentence = ("Seven letters exchanged between the Central Committees of the Communist "
+                "Party of China and the Communist Party of the Soviet Union")
+    assert sentence.lower() == title.lower()
     for record in records.values():
-        assert record["245"]["a"] == f"{title} ="
-        assert record["245"]["b"].rstrip(".") == title_zh
+        # The regular fields hold the romanized title, each paired with an 880 in Han.
+        assert record["245"]["a"] == f"{sentence} ="
+        assert record["245"]["b"].rstrip(".") == pinyin
         assert record["245"].indicators == ("0", "0")  # entered under its title
-        assert record["246"]["a"] == title_zh and record["246"].indicators == ("3", "1")
-        # book.yaml gives the Chinese title no romanized form: it stands in the regular
-        # fields as it is, and no 880 repeats it (an 880 pairs a romanization with it).
-        assert not [f for f in record.get_fields("880") if f["6"][:3] in ("245", "246")]
-        assert record["245"].get("6") is None and record["246"].get("6") is None
+        assert record["246"]["a"] == pinyin and record["246"].indicators == ("3", "1")
+        for tag in ("245", "246"):
+            vernacular = paired(record, record[tag])
+            assert vernacular["6"].endswith("/$1")  # the CJK script code
+            assert title_zh in vernacular.value() and pinyin not in vernacular.value()
     for product in onix.values():
         assert values(product, ".//o:TitleDetail[o:TitleType='01']//o:TitleText") == [title]
         chinese = product.xpath(".//o:TitleDetail[o:TitleType='06']//o:TitleText",
                                 namespaces=ONIX)
-        assert [(t.text, t.get("language")) for t in chinese] == [(title_zh, "chi")]
+        assert [(t.text, t.get("language"), t.get("textscript")) for t in chinese] == [
+            (title_zh, "chi", "Hans"), (pinyin, "chi", "Latn")]
+
+
+def paired(record: pymarc.Record, field: pymarc.Field) -> pymarc.Field:
+    """The 880 a field links to through its $6, checked to link back."""
+    occurrence = field["6"].removeprefix("880-")
+    (vernacular,) = [f for f in record.get_fields("880")
+                     if f["6"].split("/")[0] == f"{field.tag}-{occurrence}"]
+    return vernacular
 
 
 def test_authors_agree(book: dict[str, Any], epub: Epub, seven_letters: Path,
@@ -298,10 +326,18 @@ def test_identifiers_agree(book: dict[str, Any], epub: Epub, seven_letters: Path
 
 
 def test_page_counts_agree_with_the_printed_pages(labels: list[str], book: dict[str, Any],
+                                                  seven_letters: Path,
                                                   records: dict[str, pymarc.Record],
                                                   onix: dict[str, etree._Element]) -> None:
+    """The MARC extent counts the pages as their printed numbers do (RDA 3.4.5.2): the front
+    matter of Seven Letters prints none (title page, imprint, contents, a blank verso), so
+    only the body's sequence is recorded; ONIX counts every page, numbered or not."""
+    pages = printed_pages(seven_letters / "seven-letters.pdf", 15, 16)
+    numbers = [label for label, page in zip(labels, pages, strict=True)
+               if page.foot.strip() == label]
+    assert numbers and not [n for n in numbers if ROMAN.match(n)]
+    statement = f"{', '.join(sequences(numbers))} pages"
     printed = sequences(labels)
-    statement = f"{', '.join(printed)} pages"
     assert len(printed) == 2 and ROMAN.match(printed[0])  # front matter, then the body
     height_cm = math.ceil(length_mm(book["print"]["trim_height"]) / 10)
     assert records["print"]["300"]["a"] == f"{statement} ;"
@@ -371,12 +407,17 @@ def test_epub_records_declare_what_the_epub_declares(epub: Epub,
 
 
 def test_notes_describe_the_1964_original_and_the_letters(
-        book: dict[str, Any], contents: list[str], records: dict[str, pymarc.Record]) -> None:
+        book: dict[str, Any], contents: list[str], held: list[str],
+        records: dict[str, pymarc.Record]) -> None:
     original = book["original"]
     year = str(original["date"])[:4]
     for record in records.values():
-        assert record["505"]["a"].rstrip(".").split(" -- ") == contents
-        assert len(contents) == 7
+        # The contents note lists what the edition holds; a note names the rest.
+        assert len(contents) == 7 and len(held) == 1
+        assert record["505"]["a"].rstrip(".").split(" -- ") == held
+        (absent,) = [f["a"] for f in record.get_fields("500") if f["a"].startswith("Not ")]
+        assert absent == ("Not included in this edition but for their headings: "
+                          + "; ".join(t for t in contents if t not in held) + ".")
         note = record["534"]
         assert note["p"] == "Originally published:"  # a reprint, not a translation
         assert note["c"] == (f"{original['place']['en']} : {original['publisher']['en']}, "

@@ -170,7 +170,8 @@ def test_the_metadata_is_book_yaml(epub: Epub) -> None:
     title_id = epub.opf.xpath("//dc:title/@id", namespaces=NS)[0]
     alternate = epub.opf.xpath(f"//opf:meta[@refines='#{title_id}']"
                                "[@property='alternate-script']", namespaces=NS)
-    assert [(a.text, a.get(XML_LANG)) for a in alternate] == [(title_zh, "zh-Hans")]
+    assert [(a.text, a.get(XML_LANG)) for a in alternate] == [
+        (title_zh, "zh-Hans"), (BOOK["title"]["zh-Latn-pinyin"], "zh-Latn-pinyin")]
     authors = BOOK["contributors"]
     assert meta(epub, "//dc:creator") == [a["name"] for a in authors]
     for element, author in zip(epub.opf.xpath("//dc:creator", namespaces=NS), authors,

@@ -181,12 +181,34 @@ def test_title_statement_names_the_author_and_the_translator(
     author, translator = person(book, "aut"), person(book, "trl")
     for record in records.values():
         title = record["245"]
-        assert title["a"] == f"{book['title']} :"
-        assert title["b"] == f"{book['subtitle']} /"
+        # In sentence case, as RDA transcribes a title: "river" is no name in the text.
+        assert book["title"] == "The House by the River" and book["subtitle"] == "A Novel"
+        assert title["a"] == "The house by the river :"
+        assert title["b"] == "a novel /"
         assert title["c"] == (f"{author['name']['en']} ; translated by "
                               f"{translator['name']['en']}.")
         assert title.indicator2 == "4"  # "The " is not filed on
         assert not record.get_fields("246")  # no parallel title
+
+
+def test_the_cataloguing_agency_is_named_by_its_code(
+        book: dict[str, Any], records: dict[str, pymarc.Record]) -> None:
+    agency = book["catalogue"]["agency"]
+    for record in records.values():
+        assert record["003"].data == agency  # whose control number 001 is
+        cataloguing = record["040"]
+        assert (cataloguing["a"], cataloguing["b"], cataloguing["e"], cataloguing["c"]) == (
+            agency, "eng", "rda", agency)
+
+
+def test_both_records_link_to_the_epub(book: dict[str, Any],
+                                       records: dict[str, pymarc.Record]) -> None:
+    url = book["catalogue"]["epub_url"]
+    (own,) = records["epub"].get_fields("856")
+    assert (own.indicators, own.get_subfields("u")) == (("4", "0"), [url])
+    (version,) = records["print"].get_fields("856")
+    assert version.indicators == ("4", "1")
+    assert (version["3"], version["u"]) == ("EPUB edition", url)
 
 
 def test_the_series_is_stated_and_traced(book: dict[str, Any],
@@ -218,7 +240,7 @@ def test_each_record_has_its_own_isbn_and_the_other_in_776(
         link = record["776"]
         assert link.get_subfields("z") == [isbn[other]]
         assert link["w"] == records[other]["001"].data
-        assert link["t"] == f"{book['title']}."
+        assert link["t"] == "The house by the river."  # 245's title proper
 
 
 def test_041_and_008_code_a_translation_from_russian(

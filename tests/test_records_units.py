@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from publish.records.casing import Usage, sentence_case
 from publish.records.coded import fixed_fields, language_codes, literary_form
 from publish.records.headings import main_entry, name_field, subject_fields
 from publish.records.marcfields import nonfiling
@@ -98,6 +99,28 @@ def test_nonfiling_characters_count_the_title_s_own_articles(title: str, lang: s
 
 
 # --- headings ---------------------------------------------------------------------
+
+
+# The book's usage: words it writes with a capital mid-sentence, and the words it writes.
+USAGE = Usage(proper=frozenset({"volga", "party", "china", "kapitel", "uhr"}),
+              seen=frozenset({"volga", "party", "china", "river", "house", "kapitel", "uhr"}))
+
+
+@pytest.mark.parametrize(("title", "lang", "first", "cased"), [
+    ("The House by the Volga River", "en", True, "The house by the Volga river"),
+    ("A Novel", "en", False, "a novel"),  # a subtitle begins in lower case
+    ("History of the Party in China", "en", True, "History of the Party in China"),
+    ("The CPC and the USSR", "en", True, "The CPC and the USSR"),  # initialisms stay
+    ("THE PARTY IN CHINA", "en", True, "The Party in China"),  # all capitals: no initialism
+    ("War Is Over. Peace Begins", "en", True, "War is over. Peace begins"),
+    ("Notes on Ferries", "en", True, "Notes on ferries"),  # a word the text never writes
+    ("Die Uhr am Marktplatz", "de", True, "Die Uhr am Marktplatz"),  # German: nouns kept
+    ("Письма с Северного Берега", "ru", True, "Письма с северного берега"),
+    ("中共中央和苏共中央", "zh-Hans", True, "中共中央和苏共中央"),  # no case
+])
+def test_a_title_is_set_in_sentence_case(title: str, lang: str, first: bool,
+                                         cased: str) -> None:
+    assert sentence_case(title, USAGE, lang, first) == cased
 
 
 def test_subject_subdivisions_are_coded_by_what_they_are(minimal: Path) -> None:

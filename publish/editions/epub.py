@@ -26,6 +26,7 @@ from publish.render.html import contents_title, environment, font_css
 from publish.resources import STYLES
 from publish.source import ids
 from publish.source.markup import plain_text
+from publish.source.metadata import script_of
 from publish.stage import Facts, Job, Output
 
 if TYPE_CHECKING:
@@ -239,12 +240,15 @@ def _source(book: epub.EpubBook, meta: Meta) -> None:
                 "refines": "#source", "property": "alternate-script", XML_LANG: tag})
 
 
+CJK_SCRIPTS = {"Hani", "Hans", "Hant", "Jpan", "Kore", "Hira", "Kana", "Hang"}
+
+
 def source_line(fields: list[str | None], year: str, tag: str = "en") -> str:
     """(title, place, publisher, edition) as "Title. Place: Publisher, 1964. Edition.", or
     in CJK punctuation "题名。北京：出版社，版次。" (where the edition statement holds the
-    year)."""
+    year) where the forms are in a CJK script (not a romanization, zh-Latn-pinyin)."""
     title, place, publisher, edition = fields
-    if tag.split("-")[0] in ("zh", "ja", "ko"):
+    if script_of(tag) in CJK_SCRIPTS:
         where = "：".join(x for x in (place, publisher) if x)
         return "".join(f"{x}{p}" for x, p in ((title, "。"), (where, "，" if edition else "。"),
                                               (edition, "。")) if x)

@@ -24,7 +24,7 @@ from publish.layout.longnotes import (
 )
 from publish.layout.notesplit import Continuation, Splits, apply
 from publish.layout.orphans import keep_lines, orphans_css
-from publish.layout.pagemap import PageStart, anchors_on_pages, page_map
+from publish.layout.pagemap import PageStart, anchors_on_pages, folios, page_map
 from publish.layout.typeset import Laid, render_document
 from publish.render.html import environment, modified, notes_of
 from publish.stage import Facts, Job, Output, PrintFile
@@ -47,6 +47,7 @@ class Interior(Facts):
     # The printed page of each cross-reference's target: (id, label)
     targets: tuple[tuple[str, str], ...] = ()
     pdf: PrintFile | None = None
+    numbered: tuple[bool, ...] = ()  # whether each page prints its number (pagemap.folios)
 
     def print_files(self) -> tuple[PrintFile, ...]:
         return (self.pdf,) if self.pdf else ()
@@ -118,7 +119,8 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
                           f"notes do not settle: each layout moves them again (after "
                           f"{MAX_PASSES})", "report it, with the book")
     return Laid(job, document), Interior(count, tuple(labels), tuple(starts),
-                                         tuple(sorted(found.items())))
+                                         tuple(sorted(found.items())),
+                                         numbered=folios(document, page_labels_))
 
 
 def _labelled(labels: dict[str, str], match: re.Match[str]) -> str:

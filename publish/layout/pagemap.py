@@ -107,6 +107,19 @@ def _text_boxes(box: Box, section: str | None, block: str | None, head: bool
         yield from _text_boxes(child, section, block, head)
 
 
+def folios(document: Document, labels: list[str]) -> tuple[bool, ...]:
+    """Whether each page prints its number: its label is the text of one of its margin
+    boxes (a folio; an opening page, a blank page and the title page print none). A
+    catalogue counts the pages as their numbers are printed (records/marc.py)."""
+    out = []
+    for index, page in enumerate(document.pages):
+        margins = page._page_box.children[1:]  # the page's content comes first
+        texts = {box.text.strip() for margin in margins
+                 for box, *_ in _text_boxes(margin, None, None, False)}
+        out.append(labels[index] in texts)
+    return tuple(out)
+
+
 def anchors_on_pages(document: Document, labels: list[str], wanted: set[str]
                      ) -> dict[str, str]:
     """The label of the page where each of the `wanted` ids stands (a cross-reference's

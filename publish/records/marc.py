@@ -100,8 +100,13 @@ class Extent:
         return f"{count} {'page' if count in ('1', '1 unnumbered') else 'pages'}"
 
 
-def printed_extent(labels: Sequence[PageLabelRange], pages: int) -> Extent:
-    """The extent from the PDF writer's page label ranges (the /PageLabels it wrote)."""
+def printed_extent(labels: Sequence[PageLabelRange], pages: int,
+                   numbered: Sequence[bool] = ()) -> Extent:
+    """The extent from the PDF writer's page label ranges (the /PageLabels it wrote) and
+    which pages print their number (`numbered`; all, where it is not known). RDA 3.4.5.2
+    records each sequence by the number its last numbered page prints; a sequence none of
+    whose pages prints a number (front matter set without folios) is not recorded
+    (3.4.5.3). `front` and `main` count the pages, as ONIX does, numbers printed or not."""
     sequences: list[str] = []
     front = main = 0
     for index, label in enumerate(labels):
@@ -109,12 +114,16 @@ def printed_extent(labels: Sequence[PageLabelRange], pages: int) -> Extent:
         last = label.first + end - label.start_index - 1
         if label.style == "none" or end <= label.start_index:
             continue  # unnumbered pages are not recorded (RDA 3.4.5.3)
+        printed = [label.first + at - label.start_index for at in range(label.start_index, end)
+                   if not numbered or numbered[at]]
         if label.style == "roman":
-            sequences.append(roman(last))
+            if printed:
+                sequences.append(roman(printed[-1]))
             if not main:  # roman pages before the arabic sequence are the front matter
                 front = last
         else:
-            sequences.append(str(last))
+            if printed:
+                sequences.append(str(printed[-1]))
             main = last
     return Extent(tuple(sequences), front, main, pages)
 
@@ -138,6 +147,8 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
     # punctuation; record length and base address are filled in by _with_lengths.
     b.record.leader = Leader("00000nam a2200000 i 4500")
     b.control("001", control_number(meta, kind))
+    if meta.catalogue.agency:  # whose the 001 is
+        b.control("003", meta.catalogue.agency)
     b.control("005", when.strftime("%Y%m%d%H%M%S.0"))
     if epub:  # computer file, online, document (006 for the e-resource aspects)
         b.control("006", "m     o  d        ")
@@ -150,7 +161,10 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
     else:  # a URN of no registered scheme: 024 8_ (unspecified type of standard number)
         b.add("024", "8 ", ("a", meta.epub_id if epub else meta.print_id), ("q", qualifier))
     publisher = single(meta.publisher, meta.language)
-    b.add("040", "  ", ("a", publisher.text), ("b", "eng"), ("e", "rda"), ("c", publisher.text))
+    # 040: who catalogued (and transcribed) the record, by MARC organization code; a
+    # publisher with none is named, which MARC allows but a library will replace.
+    agency = meta.catalogue.agency or publisher.text
+    b.add("040", "  ", ("a", agency), ("b", "eng"), ("e", "rda"), ("c", agency))
     if codes := language_codes(book):
         b.add("041", codes[0], *codes[1])
     main = main_entry(book)
@@ -200,7 +214,13 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
             where = f"the verso of the title page{', in ' + names if names else ''}"
             b.add("500", "  ", ("a", f"Imprint of the {original.year} edition reproduced on "
                                      f"{where}: {' | '.join(block_lines(meta.imprint))}."))
-    contents = [plain_text(p.header.title) for p in book.parts if p.header.listed]
+    # The contents as this edition holds them: a part the edition names, but of which it
+    # holds only an editorial note, is named in a note of its own instead.
+    listed = [p for p in book.parts if p.header.listed]
+    if absent := [plain_text(p.header.title) for p in listed if not p.holds_text]:
+        b.add("500", "  ", ("a", "Not included in this edition but for their headings: "
+                                 f"{'; '.join(absent)}."))
+    contents = [plain_text(p.header.title) for p in listed if p.holds_text]
     b.record.fields.extend(contents_fields(contents))
     if meta.description:
         b.add("520", "  ", ("a", meta.description))
@@ -232,6 +252,9 @@ def build_record(job: Job, kind: Kind, extent: Extent, package: Package) -> Reco
           ("z", other_isbn) if other_isbn else ("o", meta.print_id if epub else meta.epub_id),
           ("w", control_number(meta, other)))
     series_entry(b, meta)
+    if url := meta.catalogue.epub_url:  # 856 4_: by HTTP; _0 the EPUB itself, _1 a version
+        b.add("856", "40" if epub else "41", *([] if epub else [("3", "EPUB edition")]),
+              ("u", url))
     record = b.finish()
     tags = [f.tag for f in record.fields]
     if "505" in tags and len(record.as_marc()) > MAX_RECORD:  # too many parts' titles
@@ -314,7 +337,8 @@ class RecordWriter:
 
     def inputs(self, job: Job) -> tuple[object, ...]:
         interior = job.fact(Interior)
-        return (job.book.model_dump_json(), interior.pages, interior.labels, job.fact(Epub))
+        return (job.book.model_dump_json(), interior.pages, interior.labels, interior.numbered,
+                job.fact(Epub))
 
 
 class MarcWriter(RecordWriter):
@@ -323,7 +347,7 @@ class MarcWriter(RecordWriter):
 
     def write(self, job: Job) -> Output[NoFacts]:
         interior = job.fact(Interior)
-        extent = printed_extent(interior.labels, interior.pages)
+        extent = printed_extent(interior.labels, interior.pages, interior.numbered)
         package = job.fact(Epub).package
         records = [build_record(job, kind, extent, package) for kind in ("print", "epub")]
         return Output({job.name(".marc.xml"): marcxml(records),

@@ -7,15 +7,16 @@ script (scripts.py). marc.py puts them in order with the rest of the record.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pymarc import Field, Indicators, Record, Subfield
 
+from publish.records.casing import sentence_case, usage
 from publish.records.coded import translated
 from publish.records.headings import NameField, Pairs, statement, terminal
 from publish.records.scripts import Form, base, by_language, marc_script, single
-from publish.source.metadata import marc_language
+from publish.source.metadata import marc_language, script_of
 from publish.source.pages import title_page
 
 if TYPE_CHECKING:
@@ -114,17 +115,25 @@ def title_statement(b: Builder, book: Book, main: bool) -> Form:
         made = title_page(meta)
         names = [line for block in made if str(block.style) == "author" for line in block.lines]
         credits = [line for block in made if str(block.style) not in (
-            "author", "title", "subtitle", "publisher") for line in block.lines]
+            "author", "title", "subtitle", "parallel", "publisher") for line in block.lines]
     responsibility = statement(names, credits)
 
+    names_of = usage(book)
+
+    def cased(text: str, lang: str, first: bool = True) -> str:  # RDA A.4 (casing.py)
+        if script_of(lang) != script_of(base(lang)):  # a romanization: cased as it is given
+            return text
+        return sentence_case(text, names_of, lang, first)
+
     def pairs(vernacular: bool) -> Pairs:
-        def text(form: Form) -> str:
-            return form.original if vernacular else form.text
+        def text(form: Form, sep: str = "=") -> str:  # a subtitle (":") begins in lower case
+            # The form in the other script is of the same language (scripts.by_language).
+            return cased(form.original if vernacular else form.text, form.lang, sep != ":")
         after = " /" if responsibility else "."
         out = [("a", text(proper) + (f" {rest[0][0]}" if rest else after))]
         if rest:
-            out.append(("b", text(rest[0][1]) + "".join(
-                f" {sep} {text(form)}" for sep, form in rest[1:]) + after))
+            out.append(("b", text(rest[0][1], rest[0][0]) + "".join(
+                f" {sep} {text(form, sep)}" for sep, form in rest[1:]) + after))
         return out + ([("c", f"{responsibility}.")] if responsibility else [])
 
     shown = [proper, *(form for _, form in rest)]
@@ -133,8 +142,9 @@ def title_statement(b: Builder, book: Book, main: bool) -> Form:
     b.add("245", f"{int(main)}{skip}", *pairs(False),
           **linked(pairs(True), script))
     for title in titles[1:]:
-        b.add("246", "31", ("a", title.text), **vern(title, [("a", title.original)]))
-    return proper
+        b.add("246", "31", ("a", cased(title.text, title.lang)),
+              **vern(title, [("a", cased(title.original, title.lang))]))
+    return replace(proper, text=cased(proper.text, proper.lang))
 
 
 def publication(place: Form | None, publisher: Form, year: int,

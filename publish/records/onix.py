@@ -186,7 +186,7 @@ class OnixWriter(RecordWriter):
 
     def write(self, job: Job) -> Output[NoFacts]:
         interior, epub = job.fact(Interior), job.fact(Epub)
-        extent = printed_extent(interior.labels, interior.pages)
+        extent = printed_extent(interior.labels, interior.pages, interior.numbered)
         sent = dt.datetime.fromtimestamp(job.epoch, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         xml = environment().get_template("onix/message.xml.jinja").render(
             sent=sent, products=products(job, extent, epub.package, epub.size),

@@ -234,6 +234,19 @@ class Series(Strict):
                                     "an ISSN: 8 digits as 1234-567X")] | None = None
 
 
+class Catalogue(Strict):
+    """What the catalogue records take from whoever catalogues the book: their MARC
+    organization code (the Library of Congress's MARC Code List for Organizations: 040's
+    agency, 003's assigner of 001), and where the EPUB can be had (856 in its record)."""
+
+    agency: Annotated[Code, _matching(r"[A-Za-z][A-Za-z0-9:-]{1,15}",
+                                      "a MARC organization code: letters, digits, '-' and "
+                                      "':', as DLC, UkOxU or Uk-StRLS")] | None = None
+    epub_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000),
+                        _matching(r"https?://[^\s<>\"]+", "a web address: https://...")
+                        ] | None = None
+
+
 Bisac = Annotated[Code, _matching(r"[A-Z]{3}[0-9]{6}",
                                   "a BISAC code: 3 capital letters and 6 digits, FIC019000")]
 Thema = Annotated[Code, _matching(r"[A-Z1-6][A-Z0-9\-]{0,11}",

@@ -29,6 +29,7 @@ from publish.source.markup import Text, plain_text
 from publish.source.metadata import (
     AUDIENCES,
     Audience,
+    Catalogue,
     Coded,
     Contributor,
     Isbns,
@@ -232,6 +233,7 @@ class Meta(Strict):
     keywords: Annotated[list[Name], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=list)
     audience: Audience = "general"
+    catalogue: Catalogue = Catalogue()
     prices: Annotated[list[Price], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=list)
     original: Original | None = None
@@ -362,6 +364,18 @@ class Part(Strict):
     @property
     def id(self) -> str:
         return self.header.id
+
+    @property
+    def holds_text(self) -> bool:
+        """Whether the part has text of its own, not only an editorial note (a letter the
+        edition names but does not hold: "The text of this letter is not included")."""
+        depth = 0
+        for token in self.text.tokens:
+            depth += {"container_editorial_open": 1, "container_editorial_close": -1
+                      }.get(token.type, 0)
+            if not depth and token.type == "inline" and token.content.strip():
+                return True
+        return bool(self.figures)
 
 
 class Book(Strict):
