@@ -461,3 +461,60 @@ def test_onix_publishing_date_is_the_full_date(book: dict[str, Any],
         assert (date.get("dateformat"), date.text) == ("00", book["date"].replace("-", ""))
         assert values(product, "o:PublishingDetail/o:CityOfPublication") == [book["place"]]
         assert values(product, "o:DescriptiveDetail/o:EditionStatement") == [book["edition"]]
+
+
+# What a retailer's or distributor's ONIX intake asks of every product before it lists it
+# (the core of BISG's "Best Practices for Product Metadata" and EDItEUR's ONIX 3.0 guide),
+# each as where it stands in the product. A product lacking one is not put on sale.
+RETAILER_REQUIRES = {
+    "the ISBN-13 (ProductIDType 15)": "o:ProductIdentifier[o:ProductIDType='15']/o:IDValue",
+    "a new record (NotificationType 03)": "o:NotificationType[.='03']",
+    "the product's composition": "o:DescriptiveDetail/o:ProductComposition",
+    "its form": "o:DescriptiveDetail/o:ProductForm",
+    "its form in detail": "o:DescriptiveDetail/o:ProductFormDetail",
+    "the distinctive title": "o:DescriptiveDetail/o:TitleDetail[o:TitleType='01']"
+                             "/o:TitleElement/o:TitleText",
+    "a contributor with a role": "o:DescriptiveDetail/o:Contributor/o:ContributorRole",
+    "the language of the text": "o:DescriptiveDetail/o:Language[o:LanguageRole='01']"
+                                "/o:LanguageCode",
+    "the page count": "o:DescriptiveDetail/o:Extent/o:ExtentValue",
+    "a main BISAC subject": "o:DescriptiveDetail/o:Subject[o:MainSubject]"
+                            "[o:SubjectSchemeIdentifier='10']/o:SubjectCode",
+    "a Thema subject": "o:DescriptiveDetail/o:Subject[o:SubjectSchemeIdentifier='93']"
+                       "/o:SubjectCode",
+    "the audience": "o:DescriptiveDetail/o:Audience/o:AudienceCodeValue",
+    "a description": "o:CollateralDetail/o:TextContent[o:TextType='03']/o:Text",
+    "a front cover image to fetch": "o:CollateralDetail/o:SupportingResource"
+                                    "[o:ResourceContentType='01']/o:ResourceVersion/o:ResourceLink",
+    "the publisher": "o:PublishingDetail/o:Publisher/o:PublisherName",
+    "the publishing status": "o:PublishingDetail/o:PublishingStatus",
+    "the publication date": "o:PublishingDetail/o:PublishingDate[o:PublishingDateRole='01']"
+                            "/o:Date",
+    "where it may be sold": "o:PublishingDetail/o:SalesRights/o:Territory/*",
+    "who supplies it": "o:ProductSupply/o:SupplyDetail/o:Supplier/o:SupplierName",
+    "whether it is available": "o:ProductSupply/o:SupplyDetail/o:ProductAvailability",
+    "a price with its currency and territory": "o:ProductSupply/o:SupplyDetail/o:Price"
+                                               "[o:CurrencyCode][o:Territory]/o:PriceAmount",
+}
+EBOOK_REQUIRES = {
+    "EPUB 3 (ProductFormDetail E101)": "o:DescriptiveDetail/o:ProductFormDetail[.='E101']",
+    "its technical protection": "o:DescriptiveDetail/o:EpubTechnicalProtection",
+}
+PRINT_REQUIRES = {
+    "height, width and thickness": "o:DescriptiveDetail/o:Measure/o:Measurement",
+}
+
+
+def test_onix_holds_every_field_a_retailer_requires(book: dict[str, Any],
+                                                     onix: dict[str, etree._Element]) -> None:
+    for kind, product in onix.items():
+        wanted = {**RETAILER_REQUIRES, **(EBOOK_REQUIRES if kind == "epub" else PRINT_REQUIRES)}
+        missing = [what for what, path in wanted.items()
+                   if not [v for v in product.xpath(path, namespaces=ONIX)
+                           if (v.text or "").strip()]]
+        assert missing == [], f"the {kind} product lacks {missing}"
+        links = values(product, "o:CollateralDetail/o:SupportingResource/o:ResourceVersion"
+                                "/o:ResourceLink")
+        assert links == [book["catalogue"]["cover_url"]]
+        assert values(product, "o:PublishingDetail/o:SalesRights/o:Territory"
+                               "/o:CountriesIncluded") == [book["catalogue"]["sales_territory"]]

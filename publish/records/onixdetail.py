@@ -228,4 +228,12 @@ def describe(book: Book) -> dict[str, Any]:
         "audience": (ONIX_AUDIENCE_CODES, AUDIENCES[meta.audience][0]),
         "description": meta.description or "",
         "published": publishing_date(meta),
+        "cover_url": meta.catalogue.cover_url or "",
+        "sales": territory(meta.catalogue.sales_territory),
     }
+
+
+def territory(codes: str) -> dict[str, str]:
+    """An ONIX Territory: its countries (ISO 3166), or the region WORLD."""
+    return {"regions": "WORLD", "countries": ""} if codes == "WORLD" else \
+        {"regions": "", "countries": codes}

@@ -234,17 +234,27 @@ class Series(Strict):
                                     "an ISSN: 8 digits as 1234-567X")] | None = None
 
 
+# ISO 3166-1 country codes (US, GB), or WORLD
+Territory = Annotated[Territories, _matching(r"[A-Z]{2}( [A-Z]{2})*|WORLD", "a territory: ISO "
+                                             "3166 country codes in capitals, 'US CA', or "
+                                             "WORLD")]
+WebAddress = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000),
+                       _matching(r"https?://[^\s<>\"]+", "a web address: https://...")]
+
+
 class Catalogue(Strict):
-    """What the catalogue records take from whoever catalogues the book: their MARC
-    organization code (the Library of Congress's MARC Code List for Organizations: 040's
-    agency, 003's assigner of 001), and where the EPUB can be had (856 in its record)."""
+    """What the catalogue records take from whoever catalogues and sells the book: their
+    MARC organization code (the Library of Congress's MARC Code List for Organizations:
+    040's agency, 003's assigner of 001), where the EPUB can be had (856 in its record),
+    where a retailer fetches the front cover image (ONIX's SupportingResource), and where
+    the publisher may sell the book (ONIX's SalesRights)."""
 
     agency: Annotated[Code, _matching(r"[A-Za-z][A-Za-z0-9:-]{1,15}",
                                       "a MARC organization code: letters, digits, '-' and "
                                       "':', as DLC, UkOxU or Uk-StRLS")] | None = None
-    epub_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000),
-                        _matching(r"https?://[^\s<>\"]+", "a web address: https://...")
-                        ] | None = None
+    epub_url: WebAddress | None = None
+    cover_url: WebAddress | None = None
+    sales_territory: Territory = "WORLD"
 
 
 Bisac = Annotated[Code, _matching(r"[A-Z]{3}[0-9]{6}",
@@ -323,10 +333,7 @@ class Price(Strict):
     amount: Annotated[str, BeforeValidator(_amount)]
     currency: Annotated[Code, _matching(r"[A-Z]{3}", "an ISO 4217 currency code: "
                                         "3 capital letters, USD, EUR, GBP")]
-    # ISO 3166-1 country codes (US, GB), or WORLD
-    territory: Annotated[Territories, _matching(r"[A-Z]{2}( [A-Z]{2})*|WORLD", "a territory: "
-                                         "ISO 3166 country codes in capitals, 'US CA', or "
-                                         "WORLD")] = "WORLD"
+    territory: Territory = "WORLD"
 
 
 # The audience, as ONIX list 28 names it, with its code there and MARC 008/22's.
