@@ -45,7 +45,12 @@ def usage(book: Book) -> Usage:
         for token in part.text.tokens:
             if token.type != "inline":
                 continue
-            for sentence in SENTENCE.split(plain_text(token.content)):
+            # The inline's own text tokens: its content parsed again alone would lack the
+            # part's notes, which its note calls refer to.
+            text = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
+                           for child in token.children or () if child.type in (
+                               "text", "code_inline", "softbreak", "hardbreak"))
+            for sentence in SENTENCE.split(text):
                 for word in WORD.findall(sentence)[1:]:
                     (capital if word[0].isupper() else lower)[word.lower()] += 1
     seen = frozenset(capital | lower)
