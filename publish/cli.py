@@ -35,6 +35,7 @@ from publish.errors import (
     PublishError,
     UsageError,
 )
+from publish.source.services import ALIASES, SERVICE_NAMES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Build a book's EPUB, print PDF and catalogue records from one source.")
@@ -82,6 +83,22 @@ def main() -> None:
     """publish: one source, two editions, one pagination."""
 
 
+Service_ = Annotated[str, typer.Option(
+    "--service", help="The print service the print files are made for: kdp, ingramspark, "
+    "lulu or press (an offset printer: bleed and crop marks)")]
+# The former option: `--profile pod` is KDP's rules, `--profile press` the press's.
+Profile_ = Annotated[str | None, typer.Option(hidden=True)]
+
+
+def _service(service: str, profile: str | None) -> str:
+    """The service asked for (by `--service`, or the former `--profile`), checked."""
+    chosen = profile if profile is not None else service
+    if chosen not in (*SERVICE_NAMES, *ALIASES):
+        raise typer.BadParameter(f"choose {', '.join(SERVICE_NAMES)}",
+                                 param_hint="--profile" if profile is not None else "--service")
+    return chosen
+
+
 @app.command("build")
 def build_command(
     source: Source = Path("source"),
@@ -89,21 +106,20 @@ def build_command(
                                       parser=_out_folder)] = Path("dist"),
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: " + ",".join(
         ORDER))] = ",".join(ORDER),
-    profile: Annotated[str, typer.Option(help="pod (no marks) or press (bleed and crop marks)"
-                                         )] = "pod",
+    service: Service_ = "kdp",
+    profile: Profile_ = None,
     cache: Annotated[bool, typer.Option(help="Reuse what an earlier build made from the same "
                                         "inputs (kept in .OUT.cache beside OUT)")] = True,
 ) -> None:
     """Build the editions of the book in SOURCE into OUT."""
-    if profile not in ("pod", "press"):
-        raise typer.BadParameter("choose pod or press", param_hint="--profile")
+    service = _service(service, profile)
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
     with _reporting():
         if not chosen:  # build() would make nothing, and say nothing
             raise UsageError("U-FORMAT", "`--format` names no format",
                              f"choose from {', '.join(ORDER)}")
         with _spinner("Building") as say:
-            built = build(source, out, chosen, profile,  # type: ignore[arg-type]
+            built = build(source, out, chosen, service,  # type: ignore[arg-type]
                           progress=say, cache=cache)
         if built.reused:
             err.print(Text(f"reused from the cache: {', '.join(dict.fromkeys(built.reused))}"))
@@ -124,7 +140,7 @@ def catalog_command(
 
     The records describe the built editions: the PDF and the EPUB are laid out for them
     (their `needs`) but only the records are written."""
-    build_command(source, out, "marc,onix", "pod", cache=True)
+    build_command(source, out, "marc,onix", "kdp", None, cache=True)
 
 
 @app.command("check")
@@ -132,7 +148,8 @@ def check_command(
     source: Source = Path("source"),
     out: Out = Path("dist"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
-    profile: Annotated[str, typer.Option(help="Build and check pod or press files")] = "pod",
+    service: Service_ = "kdp",
+    profile: Profile_ = None,
 ) -> None:
     """Run every check on both editions of SOURCE and on its records.
 
@@ -142,12 +159,11 @@ def check_command(
     comes from the build cache), and only the files that build wrote are
     checked. Exit status 1 if any check finds an error; warnings do not
     fail."""
-    if profile not in ("pod", "press"):
-        raise typer.BadParameter("choose pod or press", param_hint="--profile")
+    service = _service(service, profile)
     with _reporting():
         with _spinner("Checking") as say:
             report = check(source, out, progress=say,
-                           profile=profile)  # type: ignore[arg-type]
+                           profile=service)  # type: ignore[arg-type]
         if as_json:
             print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
         else:
@@ -171,7 +187,8 @@ def proof_command(
     pages: Annotated[str | None, typer.Option(
         "--pages", help="Printed page labels, comma-separated; `4+5` for a spread "
         "(default: title page, imprint, contents, first spread of text)")] = None,
-    profile: Annotated[str, typer.Option(help="Build and picture pod or press files")] = "pod",
+    service: Service_ = "kdp",
+    profile: Profile_ = None,
 ) -> None:
     """Picture chosen pages: the PDF's page beside the same place in the EPUB.
 
@@ -182,12 +199,11 @@ def proof_command(
     build wrote are pictured."""
     if pages is not None and not pages.replace(",", "").replace("+", "").strip():
         raise typer.BadParameter("name at least one page", param_hint="--pages")
-    if profile not in ("pod", "press"):
-        raise typer.BadParameter("choose pod or press", param_hint="--profile")
+    service = _service(service, profile)
     with _reporting():
         with _spinner("Proofing") as say:
             written = proof(source, out, pages, progress=say,
-                            profile=profile)  # type: ignore[arg-type]
+                            profile=service)  # type: ignore[arg-type]
         for path in written:
             err.print(Text.assemble(("wrote ", "green"), str(path)))
 

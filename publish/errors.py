@@ -181,9 +181,25 @@ CODES: dict[str, Code] = {
     "P-RGB": Code("a page paints in RGB", _PREFLIGHT),
     "P-TEXT-NOT-K": Code("a page's black text is not K-only black", _PREFLIGHT),
     "P-MARKS": Code("a warning: a page paints paths wholly outside the TrimBox (printer's "
-                    "marks?)", "build with profile `pod` for a print-on-demand service"),
+                    "marks?)", "build with `--service kdp` (or ingramspark, lulu) for a "
+                    "print-on-demand service"),
     "P-FONT-NOT-EMBEDDED": Code("a font is not embedded", _PREFLIGHT),
     "P-FONT-NOT-SUBSET": Code("a font is embedded whole, not subset", _PREFLIGHT),
+    # The print service's own rules (source/data/services.yaml; checks/servicerules.py).
+    "P-PAGE-COUNT": Code("the interior has a page count the print service does not take (too "
+                         "few, too many, not its multiple)", "build with `--service` for that "
+                         "service; a book longer than it binds needs a larger trim"),
+    "P-LAST-PAGE": Code("the print service wants a blank last page and this one is not",
+                        "build with `--service` for that service: it adds one"),
+    "P-SAFE-ZONE": Code("a mark of the interior (a running head, a folio, text) closer to the "
+                        "trim than the print service's safe zone",
+                        "build with `--service` for that service: it sets the heads and folios "
+                        "inside its zone"),
+    "P-GUTTER": Code("text closer to the binding than the print service's least inside "
+                     "margin for the book's page count", "widen `print.margins.inside` in "
+                     "book.yaml to the margin the message names"),
+    "P-COVER-SAFE-ZONE": Code("text of the cover closer to its trim or the spine's folds than "
+                              "the print service wants", _PREFLIGHT),
     # V-: what `publish check` found in the built files.
     "V-NAV-LINK": Code("a link of the toc, the landmarks, the page-list or the NCX leads to no "
                        "file of the spine, or to no id in it", _BUG_UNLESS_EDITED),
@@ -245,6 +261,8 @@ CODES: dict[str, Code] = {
     # other build is done, so it is a failure of this run (1), not a wrong command line.
     "U-FORMAT": _usage("`--format` names a format publish does not make",
                        "choose from the formats the message lists"),
+    "U-SERVICE": _usage("`--service` names a print service publish has no rules for",
+                        "choose kdp, ingramspark, lulu or press"),
     "U-EPOCH": _usage("`SOURCE_DATE_EPOCH` is not a whole number of seconds",
                       "set it to seconds since 1970, or unset it"),
     "U-OUT-SOURCE": _usage("the output folder is the book's folder, holds it, or lies among "

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from publish.render.html import render
+from publish.source.services import Service, service
 
 if TYPE_CHECKING:
     from publish.render.html import EditionKind, Rendering
     from publish.source.fonts import Face
     from publish.source.model import Book
 
-Profile = Literal["pod", "press"]
+# The print service the print files are made for (source/services.py); `pod` is KDP's.
+Profile = Literal["kdp", "ingramspark", "lulu", "press", "pod"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class PrintFile:
     trim_mm: tuple[float, float]
     bleed_mm: float
     black_text: bool  # text in K only (an interior), or in colour (a cover)
+    cover: bool = False  # the cover spread, which the service's cover rules apply to
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,16 @@ class Job:
     book: Book
     faces: list[Face]
     epoch: int  # SOURCE_DATE_EPOCH: every date in every file comes from it
-    profile: Profile = "pod"
+    profile: Profile = "kdp"
     _facts: dict[type[Facts], Facts] = field(default_factory=dict, repr=False)
     _files: dict[str, bytes] = field(default_factory=dict, repr=False)
     _renderings: dict[str, Rendering] = field(default_factory=dict, repr=False)
     _bodies: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def service(self) -> Service:
+        """The rules of the print service the files are made for."""
+        return service(self.profile)
 
     def add(self, output: Output[Facts]) -> None:
         self._facts[type(output.facts)] = output.facts

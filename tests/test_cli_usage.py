@@ -111,9 +111,11 @@ def test_no_format_is_wrong_usage(formats: str, minimal: Path, tmp_path: Path) -
     assert not (tmp_path / "dist").exists()
 
 
-def test_an_unknown_profile_is_wrong_usage(minimal: Path, tmp_path: Path) -> None:
-    result = run("build", str(minimal), "-o", str(tmp_path / "dist"), "--profile", "x")
-    usage_error(result, "choose pod or press")
+@pytest.mark.parametrize("option", ["--service", "--profile"])  # --profile: the former name
+def test_an_unknown_print_service_is_wrong_usage(minimal: Path, tmp_path: Path,
+                                                 option: str) -> None:
+    result = run("build", str(minimal), "-o", str(tmp_path / "dist"), option, "x")
+    usage_error(result, "choose kdp, ingramspark, lulu, press")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

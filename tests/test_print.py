@@ -14,7 +14,8 @@ import yaml
 
 from publish.build.pipeline import build
 from publish.checks.preflight import preflight
-from publish.editions.cover import BLEED_IN, cover_size, spine_inches
+from publish.editions.cover import cover_size
+from publish.source.services import service
 
 from .conftest import PROJECT
 from .readback import (
@@ -100,13 +101,17 @@ def test_press_pages_carry_bleed_and_marks(press: Path) -> None:
 
 
 def test_the_preflight_passes_on_the_interior_and_the_cover(seven_letters: Path) -> None:
-    assert preflight(seven_letters / "seven-letters.pdf", trim_mm=TRIM_MM, bleed_mm=0) == []
+    """The default service is KDP's: its rules too (tests/test_services.py for the others)."""
+    kdp = service("kdp")
+    assert preflight(seven_letters / "seven-letters.pdf", trim_mm=TRIM_MM, bleed_mm=0,
+                     service=kdp) == []
     with pikepdf.open(seven_letters / "seven-letters.pdf") as doc:
         pages = len(doc.pages)
-    width = 2 * 4.25 + spine_inches(pages, BOOK["print"]["paper"])
+    per_page = {"white": 0.002252, "cream": 0.0025}[BOOK["print"]["paper"]]  # KDP's rule
+    width = 2 * 4.25 + pages * per_page
     cover = preflight(seven_letters / "seven-letters-cover.pdf",
-                      trim_mm=(width * 25.4, TRIM_MM[1]), bleed_mm=BLEED_IN * 25.4,
-                      black_text=False)
+                      trim_mm=(width * 25.4, TRIM_MM[1]), bleed_mm=0.125 * 25.4,
+                      black_text=False, service=kdp, cover=True, panel_mm=4.25 * 25.4)
     assert cover == []
 
 
@@ -184,7 +189,7 @@ def test_the_cover_width_follows_the_page_count(pages: int, paper: str) -> None:
 
     settings = Print.model_validate({**BOOK["print"], "paper": paper})
     per_page = {"white": 0.002252, "cream": 0.0025}[paper]  # KDP's published rule
-    width, height = cover_size(settings, pages)
+    width, height = cover_size(settings, pages, service("kdp"))
     assert width == pytest.approx(2 * 4.25 + pages * per_page + 2 * 0.125)
     assert height == pytest.approx(6.87 + 2 * 0.125)
 

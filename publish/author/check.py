@@ -30,12 +30,12 @@ from publish.checks.figures import figures
 from publish.checks.preflight import preflight
 from publish.checks.readback import pdf_pages
 from publish.checks.xrefs import page_references_printed
-from publish.editions.cover import BLEED_IN, cover_size
+from publish.editions.cover import cover_size
 from publish.errors import PublishError
-from publish.layout.interior import BLEED_MM
 from publish.resources import FONTS
 from publish.source.fonts import shipped_faces
 from publish.source.model import mm
+from publish.source.services import service
 from publish.stage import Profile
 
 Level = Literal["error", "warning", "info"]
@@ -112,7 +112,7 @@ class Report:
 
 
 def check(source: Path, out: Path, progress: Progress | None = None,
-          fonts: Path = FONTS, profile: Profile = "pod") -> Report:
+          fonts: Path = FONTS, profile: Profile = "kdp") -> Report:
     """Build the book in `source` into `out`, then run every check on the files that
     build wrote (`dist.py`). Raises PublishError when the source has an error (nothing to
     check)."""
@@ -144,15 +144,19 @@ def _own_checks(found: Editions, fonts: Path) -> dict[str, Callable[[], list[Fin
     book = found.book
     top, bottom = verify.text_area(book)
     settings = book.meta.print
-    bleed, pages = _interior(found.pdf)
-    width, height = cover_size(settings, pages)
+    rules = service(found.service)
+    pages = _pages(found.pdf)
+    width, height = cover_size(settings, pages, rules)
+    bleed = rules.cover_bleed
     return {
         "preflight": lambda: preflight(found.pdf, trim_mm=(mm(settings.trim_width),
                                                            mm(settings.trim_height)),
-                                       bleed_mm=bleed, black_text=True),
+                                       bleed_mm=round(rules.interior_bleed * 25.4, 2),
+                                       black_text=True, service=rules),
         "preflight-cover": lambda: preflight(
-            found.cover, trim_mm=((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
-            bleed_mm=BLEED_IN * 25.4, black_text=False),
+            found.cover, trim_mm=((width - 2 * bleed) * 25.4, (height - 2 * bleed) * 25.4),
+            bleed_mm=bleed * 25.4, black_text=False, service=rules, cover=True,
+            panel_mm=mm(settings.trim_width)),
         "glyphs": lambda: verify.glyphs(book, shipped_faces(fonts), found.epub),
         "navigation": lambda: verify.navigation(found.epub),
         "pages": lambda: verify.page_references(book, found.epub, found.pdf,
@@ -165,21 +169,13 @@ def _own_checks(found: Editions, fonts: Path) -> dict[str, Callable[[], list[Fin
     }
 
 
-def _interior(pdf: Path) -> tuple[float, int]:
-    """The interior's bleed and page count (the cover's spine is as wide as the pages
-    make it). The bleed is that of the profile the interior was built with: `press` gives
-    its pages a BleedBox outside the TrimBox, `pod` none; the preflight then checks the
-    exact sizes against that profile."""
+def _pages(pdf: Path) -> int:
+    """The interior's page count (the cover's spine is as wide as the pages make it)."""
     try:
         with pikepdf.open(pdf) as document:
-            page = document.pages[0].obj
-            trim = [float(v) for v in page.get("/TrimBox", page.MediaBox)]
-            box = [float(v) for v in page.get("/BleedBox", page.MediaBox)]
-            pages = len(document.pages)
-    except (pikepdf.PdfError, OSError, IndexError):
-        return BLEED_MM["pod"], 0  # the preflight will say what is wrong with the file
-    press = (box[2] - box[0]) - (trim[2] - trim[0]) > 1
-    return BLEED_MM["press" if press else "pod"], pages
+            return len(document.pages)
+    except (pikepdf.PdfError, OSError):
+        return 0  # the preflight will say what is wrong with the file
 
 
 def _run(name: str, run: Callable[[], list[Finding]]) -> Result:

@@ -80,7 +80,7 @@ def chosen_sheets(spec: str, pages: list[dict[str, object]]) -> list[Sheet]:
 
 
 def proof(source: Path, out: Path, pages: str | None = None, progress: Progress | None = None,
-          fonts: Path = FONTS, profile: Profile = "pod") -> list[Path]:
+          fonts: Path = FONTS, profile: Profile = "kdp") -> list[Path]:
     """Build the book in `source` into `out`, then write the contact sheets of the files
     that build wrote (`dist.py`) into `out`/proof/; return their paths."""
     say = progress or (lambda stage: None)

@@ -87,7 +87,7 @@ class _Ignored(watchfiles.DefaultFilter):
 def _build(source: Path, out: Path, fonts: Path, changed: list[str]) -> Outcome:
     started = time.monotonic()
     try:
-        built = build(source, out, ORDER, "pod", fonts=fonts)
+        built = build(source, out, ORDER, "kdp", fonts=fonts)
     except PublishError as error:
         return Outcome(changed, time.monotonic() - started, error=error)
     except Exception as error:  # a bug: say so, and keep watching

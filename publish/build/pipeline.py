@@ -28,7 +28,8 @@ from publish.resources import FONTS, STYLES
 from publish.source.figures import coarse
 from publish.source.fonts import check_coverage, shipped_faces
 from publish.source.load import load_book
-from publish.source.model import Book
+from publish.source.model import Book, mm
+from publish.source.services import ALIASES, SERVICE_NAMES, canonical
 from publish.stage import Facts, Job, Output, Profile, Writer
 
 # The writers, in the order they run: the other editions read the interior's layout; the
@@ -61,12 +62,15 @@ def cache_folder(out: Path) -> Path:
     return out.parent / f".{out.name}.cache"
 
 
-def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Profile = "pod",
+def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Profile = "kdp",
           progress: Progress | None = None, fonts: Path = FONTS, cache: bool = True) -> Built:
     """Build the book in `source` into `out`; raise PublishError on any problem.
     `fonts`: the folder holding fonts.yaml and the faces it lists (tests point it at a
     broken copy). `cache`: reuse what an earlier build made from the same inputs."""
     say = progress or (lambda stage: None)
+    if profile not in (*SERVICE_NAMES, *ALIASES):
+        raise UsageError("U-SERVICE", f"unknown print service: {profile}",
+                         f"choose from {', '.join(SERVICE_NAMES)}")
     unknown = [f for f in formats if f not in ORDER]
     if unknown:
         raise UsageError("U-FORMAT", f"unknown format: {', '.join(unknown)}",
@@ -82,7 +86,7 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
     check_coverage(book, faces)
     _not_among_the_texts(book, out)
     epoch = source_date_epoch(book)
-    job = Job(book=book, faces=faces, epoch=epoch, profile=profile)
+    job = Job(book=book, faces=faces, epoch=epoch, profile=canonical(profile))
     try:
         with locked(out), _epoch_set(epoch):
             built = _build(job, out, asked, writers, say, fonts, cache)
@@ -208,7 +212,9 @@ def preflight_all(job: Job, store: Cache, common: str, published: set[str]) -> N
             path.write_bytes(job.file(name))
             errors = [f for f in preflight(path, trim_mm=geometry.trim_mm,
                                            bleed_mm=geometry.bleed_mm,
-                                           black_text=geometry.black_text)
+                                           black_text=geometry.black_text,
+                                           service=job.service, cover=geometry.cover,
+                                           panel_mm=mm(job.book.meta.print.trim_width))
                       if f.severity == "error"]
             if errors:
                 raise OutputError("O-PREFLIGHT", f"{name} fails the print preflight: {errors[0]}"

@@ -17,12 +17,17 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from publish.checks import Finding
+from publish.checks.servicerules import service_findings
 from publish.errors import EnvironmentProblem
+
+if TYPE_CHECKING:
+    from publish.source.services import Service
 
 VALIDATOR = "preflight"
 PT_PER_MM = 72 / 25.4
@@ -44,12 +49,17 @@ _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float,
-              black_text: bool = True) -> list[Finding]:
+              black_text: bool = True, service: Service | None = None, cover: bool = False,
+              panel_mm: float = 0) -> list[Finding]:
     """Check a print PDF at `pdf` for a print-on-demand service; [] when it passes.
     `black_text`: text must be K-only (an interior); a cover may set text in colour.
-    qpdf checks the file's structure in its own process while this one scans the pages."""
+    `service`: its own rules too (servicerules.py), for its interior or (`cover`) its cover,
+    whose panels are `panel_mm` wide. qpdf checks the file's structure in its own process
+    while this one scans the pages."""
     with _QpdfCheck(pdf) as qpdf:
         findings = _scan(pdf, trim_mm, bleed_mm, black_text)
+        if service is not None and not findings:
+            findings = service_findings(pdf, service, cover, panel_mm)
     return qpdf.findings + findings
 
 

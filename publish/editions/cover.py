@@ -20,31 +20,20 @@ from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
     from publish.source.model import Print
+    from publish.source.services import Service
 
 SHEETS = ["color.css", "base.css", "cover.css"]
 
-BLEED_IN = 0.125  # KDP, Lulu and IngramSpark all ask 0.125 in on every outer edge
-# Inches of spine per page, by service and paper (research notes: KDP's and Lulu's rules).
-KDP_PER_PAGE = {"white": 0.002252, "cream": 0.0025}
-SPINE_TEXT_MIN_PAGES = 79  # KDP prints spine text only from 79 pages
 COVER_IMAGE_HEIGHT = 2400  # pixels: the EPUB's cover image
 
 
-def spine_inches(pages: int, paper: str) -> float:
-    """The spine width of a perfect-bound book of `pages` pages on `paper` (KDP's rule)."""
-    return pages * KDP_PER_PAGE[paper]
-
-
-def lulu_spine_inches(pages: int) -> float:
-    """Lulu's rule for a perfect-bound spine, for comparison in the tests and the README."""
-    return pages / 444 + 0.06
-
-
-def cover_size(settings: Print, pages: int) -> tuple[float, float]:
-    """The cover spread's width and height in inches: 2 panels + spine + 2 bleeds."""
+def cover_size(settings: Print, pages: int, rules: Service) -> tuple[float, float]:
+    """The cover spread's width and height in inches: 2 panels + the spine (by the service's
+    formula) + 2 bleeds."""
     width = mm(settings.trim_width) / 25.4
     height = mm(settings.trim_height) / 25.4
-    return 2 * width + spine_inches(pages, settings.paper) + 2 * BLEED_IN, height + 2 * BLEED_IN
+    bleed = rules.cover_bleed
+    return 2 * width + rules.spine_inches(pages, settings.paper) + 2 * bleed, height + 2 * bleed
 
 
 def _html(job: Job, pages: int) -> tuple[str, str]:
@@ -54,24 +43,26 @@ def _html(job: Job, pages: int) -> tuple[str, str]:
     front = job.rendering("print").section("cover").html
     panel = mm(settings.trim_width) / 25.4
     height = mm(settings.trim_height) / 25.4
-    spine = spine_inches(pages, settings.paper)
+    rules = job.service
+    spine = rules.spine_inches(pages, settings.paper)
     html = environment().get_template("print/cover.html.jinja").render(
         meta=job.book.meta, modified=modified(job.epoch), front=Markup(front), back=True,
-        spine_text=pages >= SPINE_TEXT_MIN_PAGES)
+        spine_text=rules.prints_spine_text(pages))
     page = (f"@page {{ size: {2 * panel + spine:.4f}in {height:.4f}in; margin: 0; "
-            f"bleed: {BLEED_IN}in; }}\n"
+            f"bleed: {rules.cover_bleed}in; }}\n"
             f".spread {{ grid-template-columns: {panel:.4f}in {spine:.4f}in {panel:.4f}in; }}")
     return html, page
 
 
-def front_image(pdf: bytes, settings: Print, pages: int) -> bytes:
+def front_image(pdf: bytes, settings: Print, pages: int, rules: Service) -> bytes:
     """The spread's front panel, trimmed, as a JPEG image for the EPUB: cut from the laid-out
     spread, so the cover is laid out once for both editions. JPEG, as the stores ask for a
     cover, and encoded in a hundredth of the time PNG took (0.25 s, make bench)."""
     spread = pypdfium2.PdfDocument(pdf)
     page = spread[0]
-    bleed = BLEED_IN * 72
-    back_and_spine = (mm(settings.trim_width) / 25.4 + spine_inches(pages, settings.paper)) * 72
+    bleed = rules.cover_bleed * 72
+    back_and_spine = (mm(settings.trim_width) / 25.4 + rules.spine_inches(pages, settings.paper)
+                      ) * 72
     scale = COVER_IMAGE_HEIGHT / (page.get_height() - 2 * bleed)
     # crop: points cut from the left, bottom, right and top edges
     image = page.render(scale=scale, crop=(bleed + back_and_spine, bleed, bleed, bleed)).to_pil()
@@ -101,14 +92,17 @@ class CoverWriter:
     def inputs(self, job: Job) -> tuple[object, ...]:
         # The cover shows the book's metadata only; of the interior, only its page count
         # (the spine's width): an edit of the text reuses the cover.
-        return (job.book.meta.model_dump_json(), job.fact(Interior).pages)
+        return (job.book.meta.model_dump_json(), job.fact(Interior).pages, job.profile)
 
     def write(self, job: Job) -> Output[Cover]:
         pages = job.fact(Interior).pages
         html, page = _html(job, pages)
         pdf = lay_out(job, html, SHEETS, page)
-        width, height = cover_size(job.book.meta.print, pages)
+        rules = job.service
+        width, height = cover_size(job.book.meta.print, pages, rules)
+        bleed = rules.cover_bleed
         facts = Cover(PrintFile(
-            job.name("-cover.pdf"), ((width - 2 * BLEED_IN) * 25.4, (height - 2 * BLEED_IN) * 25.4),
-            BLEED_IN * 25.4, black_text=False), front_image(pdf, job.book.meta.print, pages))
+            job.name("-cover.pdf"), ((width - 2 * bleed) * 25.4, (height - 2 * bleed) * 25.4),
+            bleed * 25.4, black_text=False, cover=True),
+            front_image(pdf, job.book.meta.print, pages, rules))
         return Output({job.name("-cover.pdf"): finish(job, pdf, [])}, facts)

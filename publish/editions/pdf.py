@@ -4,11 +4,14 @@ asked for: the PDF is written from the document just laid out, which no other st
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from typing import ClassVar
 
+import pikepdf
+
 from publish.editions.pdfx import add_crop_marks, finish
-from publish.layout.interior import BLEED_MM, Interior, LayoutWriter, lay_out_interior
+from publish.layout.interior import Interior, LayoutWriter, bleed_mm, lay_out_interior
 from publish.layout.pagemap import to_json
 from publish.source.model import mm
 from publish.stage import Job, Output, PrintFile
@@ -23,7 +26,25 @@ class PdfWriter(LayoutWriter):
         settings = job.book.meta.print
         facts = replace(laid, pdf=PrintFile(
             job.name(".pdf"), (mm(settings.trim_width), mm(settings.trim_height)),
-            BLEED_MM[job.profile], black_text=True))
-        pdf = finish(job, document.pdf(), laid.labels)
-        return Output({job.name(".pdf"): add_crop_marks(pdf) if job.profile == "press" else pdf,
+            bleed_mm(job), black_text=True))
+        pdf = finish(job, with_blank_pages(document.pdf(), laid.blank_end), laid.labels)
+        return Output({job.name(".pdf"): add_crop_marks(pdf) if job.service.marks else pdf,
                        job.name(".pages.json"): to_json(job.book, laid.pagemap)}, facts)
+
+
+def with_blank_pages(pdf: bytes, count: int) -> bytes:
+    """The PDF with `count` blank pages after its last, each with the last page's boxes
+    (the print service's page count: layout/interior.py). WeasyPrint has no way to end a
+    document with pages of nothing, hence pikepdf; finish() then labels them."""
+    if not count:
+        return pdf
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        last = document.pages[-1].obj
+        for _ in range(count):
+            page = document.add_blank_page()
+            for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+                if box in last:
+                    page.obj[box] = pikepdf.Array(list(last[box]))
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()

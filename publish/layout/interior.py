@@ -27,12 +27,38 @@ from publish.layout.orphans import keep_lines, orphans_css
 from publish.layout.pagemap import PageStart, anchors_on_pages, folios, page_map
 from publish.layout.typeset import Laid, render_document
 from publish.render.html import environment, modified, notes_of
+from publish.source.model import mm
 from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
     from weasyprint import Document
 
-BLEED_MM = {"pod": 0.0, "press": 3.0}  # press: bleed and crop marks for an offset printer
+# Room a running head or a folio needs between the service's safe zone and the text: its
+# line, and a little air. A margin narrower than the safe zone and this is widened.
+HEAD_BAND_IN = 0.2
+
+
+def margins(job: Job) -> dict[str, str]:
+    """The page's margins for the job's service: book.yaml's, each widened where the
+    service's safe zone would not leave room inside it (the sides: the text itself; the
+    head and foot: a running head's or a folio's line too). A margin wide enough is kept as
+    written, so the layout of a book that fits is the same for every service."""
+    given = job.book.meta.print.margins
+    safe = job.service.safe_zone
+    least = {"top": safe + HEAD_BAND_IN, "bottom": safe + HEAD_BAND_IN,
+             "inside": safe, "outside": safe}
+    out = {}
+    for side, inches in least.items():
+        written = str(getattr(given, side))
+        out[side] = written if mm(written) >= inches * 25.4 - 0.01 else f"{inches}in"
+    return out
+
+
+def bleed_mm(job: Job) -> float:
+    """The interior's bleed for the job's service (press: 3 mm, with crop marks)."""
+    return round(job.service.interior_bleed * 25.4, 2)
+
+
 SHEETS = ["color.css", "base.css", "print.css"]
 
 
@@ -48,6 +74,7 @@ class Interior(Facts):
     targets: tuple[tuple[str, str], ...] = ()
     pdf: PrintFile | None = None
     numbered: tuple[bool, ...] = ()  # whether each page prints its number (pagemap.folios)
+    blank_end: int = 0  # blank pages added at the end for the print service (in `pages`)
 
     def print_files(self) -> tuple[PrintFile, ...]:
         return (self.pdf,) if self.pdf else ()
@@ -61,8 +88,8 @@ def interior(job: Job) -> tuple[str, str]:
         meta=job.book.meta, modified=modified(job.epoch),
         sections=[s for s in job.rendering("print").sections if s.id != "cover"])
     page_css = env.get_template("print/page.css.jinja").render(
-        settings=job.book.meta.print, bleed=f"{BLEED_MM[job.profile]}mm"
-        if BLEED_MM[job.profile] else None)
+        settings=job.book.meta.print, margins=margins(job), safe=job.service.safe_zone,
+        bleed=f"{bleed_mm(job)}mm" if bleed_mm(job) else None)
     return html, page_css
 
 
@@ -118,9 +145,16 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
         raise OutputError("O-PAGE-MAP", "the cross-references' page numbers or the long "
                           f"notes do not settle: each layout moves them again (after "
                           f"{MAX_PASSES})", "report it, with the book")
-    return Laid(job, document), Interior(count, tuple(labels), tuple(starts),
+    # The blank pages the service wants at the end (a count it takes, a blank last page):
+    # written into the PDF by the PDF writer, counted here for every stage that reads pages.
+    blank = job.service.blank_pages(count, starts[-1].element is None)
+    every = labels_of(labels, count + blank)
+    starts += [PageStart(index, every[index], None, None, 0, "")
+               for index in range(count, count + blank)]
+    return Laid(job, document), Interior(count + blank, tuple(labels), tuple(starts),
                                          tuple(sorted(found.items())),
-                                         numbered=folios(document, page_labels_))
+                                         numbered=folios(document, page_labels_) +
+                                         (False,) * blank, blank_end=blank)
 
 
 def _labelled(labels: dict[str, str], match: re.Match[str]) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, ClassVar
 
-from publish.editions.cover import spine_inches
 from publish.editions.epub import Epub
 from publish.layout.interior import Interior
 from publish.records.coded import translated
@@ -164,7 +163,7 @@ def products(job: Job, extent: Extent, package: Package, epub_size: int) -> list
         related=(Related(("06", "13"), identifiers(meta, print_ref, False), print_form),
                  *original),
         availability="20", prices=prices(meta, "epub"))
-    spine_mm = spine_inches(extent.total, settings.paper) * 25.4
+    spine_mm = job.service.spine_inches(extent.total, settings.paper) * 25.4
     paper = Product(
         reference=print_ref, identifiers=identifiers(meta, print_ref, False), form=print_form,
         form_details=(ADHESIVE_BOUND,), features=(),
