@@ -129,7 +129,8 @@ def test_check_names_the_check_that_finds_each_fault(minimal_dist: Path,
     rezip(found.epub, {"EPUB/css/epub.css": None})  # listed in the manifest
     with pikepdf.open(found.pdf, allow_overwriting_input=True) as pdf:
         for page in pdf.pages:
-            for font in page.Resources.Font.as_dict().values():
+            fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font")
+            for font in (fonts.as_dict().values() if fonts is not None else ()):  # a blank page
                 descriptor = font.DescendantFonts[0].FontDescriptor
                 for key in ("/FontFile", "/FontFile2", "/FontFile3"):
                     if key in descriptor:
