@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import pypdfium2
+from isbnlib import mask
 from markupsafe import Markup
 from pydantic import ConfigDict, with_config
 
+from publish.editions.barcodes import MODULE_MM, Barcode, barcode, price_addon
 from publish.editions.pdfx import finish
 from publish.layout.interior import Interior
 from publish.layout.typeset import lay_out
@@ -19,7 +21,7 @@ from publish.source.model import mm
 from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
-    from publish.source.model import Print
+    from publish.source.model import Meta, Print
     from publish.source.services import Service
 
 SHEETS = ["color.css", "base.css", "cover.css"]
@@ -45,13 +47,27 @@ def _html(job: Job, pages: int) -> tuple[str, str]:
     height = mm(settings.trim_height) / 25.4
     rules = job.service
     spine = rules.spine_inches(pages, settings.paper)
+    meta = job.book.meta
     html = environment().get_template("print/cover.html.jinja").render(
-        meta=job.book.meta, modified=modified(job.epoch), front=Markup(front), back=True,
-        spine_text=rules.prints_spine_text(pages))
+        meta=meta, modified=modified(job.epoch), front=Markup(front), back=True,
+        spine_text=rules.prints_spine_text(pages),
+        back_text=meta.back_cover or meta.description or "",
+        isbn=mask(meta.isbn.print) or meta.isbn.print if meta.isbn.print else "",
+        barcode=isbn_barcode(meta), box=rules.barcode,
+        module=MODULE_MM)
     page = (f"@page {{ size: {2 * panel + spine:.4f}in {height:.4f}in; margin: 0; "
             f"bleed: {rules.cover_bleed}in; }}\n"
             f".spread {{ grid-template-columns: {panel:.4f}in {spine:.4f}in {panel:.4f}in; }}")
     return html, page
+
+
+def isbn_barcode(meta: Meta) -> Barcode | None:
+    """The print edition's ISBN as a barcode, with the add-on of its price where book.yaml
+    gives one the add-on can hold (the first of the print edition's)."""
+    if not meta.isbn.print:
+        return None
+    price = next((p for p in meta.prices if p.edition == "print"), None)
+    return barcode(meta.isbn.print, price_addon(price.amount, price.currency) if price else "")
 
 
 def front_image(pdf: bytes, settings: Print, pages: int, rules: Service) -> bytes:

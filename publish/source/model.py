@@ -229,6 +229,7 @@ class Meta(Strict):
     series: Series | None = None
     rights: Prose | None = None
     description: Prose | None = None
+    back_cover: Prose | None = None  # the back cover's text; else the description
     subjects: Subjects = Subjects()
     keywords: Annotated[list[Name], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=list)
