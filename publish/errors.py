@@ -198,6 +198,8 @@ CODES: dict[str, Code] = {
     "P-GUTTER": Code("text closer to the binding than the print service's least inside "
                      "margin for the book's page count", "widen `print.margins.inside` in "
                      "book.yaml to the margin the message names"),
+    "P-INK-LIMIT": Code("a colour laying down more ink (C+M+Y+K) than the print service's "
+                        "limit", "use a lighter colour in the style's cover colours"),
     "P-COVER-SAFE-ZONE": Code("text of the cover closer to its trim or the spine's folds than "
                               "the print service wants", _PREFLIGHT),
     # V-: what `publish check` found in the built files.

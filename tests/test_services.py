@@ -144,3 +144,20 @@ def test_a_file_made_for_kdp_fails_ingramspark_s_safe_zone(seven_letters: Path) 
     lulu = preflight(seven_letters / "seven-letters.pdf", trim_mm=(4.25 * 25.4, 6.87 * 25.4),
                      bleed_mm=0, service=service("lulu"))
     assert "P-PAGE-COUNT" in {f.code for f in lulu}  # Lulu binds no fewer than 32 pages
+
+
+def test_the_preflight_measures_the_cover_s_ink_against_the_limit(seven_letters: Path
+                                                                  ) -> None:
+    """The cover's red is 0/88/82/22, 192 % of ink: within KDP's 240 %, over a limit of 150."""
+    cover = seven_letters / "seven-letters-cover.pdf"
+    with pikepdf.open(cover) as document:
+        trim = [float(v) * 25.4 / PT for v in document.pages[0].obj.TrimBox]
+    size = (trim[2] - trim[0], trim[3] - trim[1])
+
+    def codes(limit: int) -> set[str]:
+        rules = service("kdp").model_copy(update={"ink_limit": limit})
+        return {f.code for f in preflight(cover, trim_mm=size, bleed_mm=0.125 * 25.4,
+                                          black_text=False, service=rules, cover=True,
+                                          panel_mm=TRIM_IN[0] * 25.4)}
+    assert "P-INK-LIMIT" not in codes(240)
+    assert "P-INK-LIMIT" in codes(150)

@@ -7,8 +7,8 @@
 #                  and qpdf (every build preflights its print files with qpdf --check)
 #   --need test    everything (the default): also Java (EPUBCheck), chromium, Node.js + npm
 #                  (DAISY Ace), poppler-utils (the PDF checks), Ghostscript and MuPDF (the pages
-#                  drawn as printers' software draws them), Calibre (the EPUB's metadata), YAZ
-#                  and MARC::Lint (the records)
+#                  drawn as printers' software draws them), Calibre (the EPUB's metadata), zbar
+#                  (the barcode), YAZ and MARC::Lint (the records)
 #   --install      install what is missing with apt-get, as root or through sudo (which may ask
 #                  for a password)
 #   --auto         what `make` uses: install what is missing with apt-get when that needs no
@@ -100,6 +100,9 @@ if [ "$need" = test ]; then
     check "Calibre (ebook-meta)" "calibre" \
         "the tests read the EPUB's metadata with Calibre's ebook-meta, as readers' libraries do" \
         "has_command ebook-meta"
+    check "zbar (zbarimg)" "zbar-tools" \
+        "the tests read the cover's ISBN barcode back with zbar, as a bookseller's scanner does" \
+        "has_command zbarimg"
     check "YAZ (yaz-marcdump)" "yaz" \
         "the tests read the MARC records with yaz-marcdump, as library systems do" \
         "has_command yaz-marcdump"

@@ -57,14 +57,15 @@ def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float,
     whose panels are `panel_mm` wide. qpdf checks the file's structure in its own process
     while this one scans the pages."""
     with _QpdfCheck(pdf) as qpdf:
-        findings = _scan(pdf, trim_mm, bleed_mm, black_text)
+        findings = _scan(pdf, trim_mm, bleed_mm, black_text,
+                         service.ink_limit if service is not None else None)
         if service is not None and not findings:
             findings = service_findings(pdf, service, cover, panel_mm)
     return qpdf.findings + findings
 
 
 def _scan(pdf: Path, trim_mm: tuple[float, float], bleed_mm: float,
-          black_text: bool) -> list[Finding]:
+          black_text: bool, ink_limit: int | None = None) -> list[Finding]:
     findings: list[Finding] = []
     try:
         doc = pikepdf.open(pdf)
@@ -84,6 +85,9 @@ def _scan(pdf: Path, trim_mm: tuple[float, float], bleed_mm: float,
                 problems.append(("P-RGB", f"RGB colour: {what}"))
             if scan.text_not_k and black_text:
                 problems.append(("P-TEXT-NOT-K", f"{scan.text_not_k} {_NOT_K}"))
+            if ink_limit is not None and scan.ink > ink_limit + 0.5:
+                problems.append(("P-INK-LIMIT", f"a colour of {scan.ink:.0f} % ink: the print "
+                                 f"service's limit is {ink_limit} %"))
             findings += [_error(code, message, f"page {number}") for code, message in problems]
             if scan.marks:
                 message = f"{scan.marks} {_MARKS}"
@@ -261,6 +265,7 @@ class _Scan:
     rgb: Counter[str] = field(default_factory=Counter)
     text_not_k: int = 0
     marks: int = 0
+    ink: float = 0.0  # the most ink a CMYK colour of the page lays down, per cent
     fonts: dict[tuple[int, int], Dictionary] = field(default_factory=dict)
     _active: set[tuple[int, int]] = field(default_factory=set)
 
@@ -327,6 +332,9 @@ class _Scan:
     def _colour(self, state: _State, stroke: bool, colour: Colour, what: str) -> None:
         if colour[0] == "rgb":
             self.rgb[what] += 1
+        elif colour[0] == "cmyk" and len(colour[1]) == 4 and min(colour[1]) < 0.999:
+            # (every ink at 100 %: registration, the crop marks' colour outside the trim)
+            self.ink = max(self.ink, 100 * sum(colour[1]))
         state.stroke, state.fill = (colour, state.fill) if stroke else (state.stroke, colour)
 
     def _shading(self, shading: object, res: Dictionary) -> None:
