@@ -92,6 +92,9 @@ Profile_ = Annotated[str | None, typer.Option(hidden=True)]
 
 def _service(service: str, profile: str | None) -> str:
     """The service asked for (by `--service`, or the former `--profile`), checked."""
+    if profile is not None and service != "kdp" and profile != service:
+        raise typer.BadParameter("give `--service` alone (`--profile` is its former name)",
+                                 param_hint="--profile")
     chosen = profile if profile is not None else service
     if chosen not in (*SERVICE_NAMES, *ALIASES):
         raise typer.BadParameter(f"choose {', '.join(SERVICE_NAMES)}",

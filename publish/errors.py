@@ -127,6 +127,9 @@ CODES: dict[str, Code] = {
                         "shorten it, or set `notes: {place: chapter}` in book.yaml"),
     "S-TABLE": Code("a table row with more cells than the table's header row",
                     "give the header as many cells, or escape the text's bar with a backslash"),
+    "S-BACK-COVER": Code("the back cover's text (`back_cover`, else `description`) is too long "
+                         "for the space above the barcode box", "shorten it, or give a shorter "
+                         "`back_cover`"),
     "S-XREF": Code("a cross-reference (`[text](#name)`) to no part and no anchor of the book",
                    "give the target an anchor (`{#name}`), or link to a part's `id`"),
     "S-LANGUAGE": Code("a language tag that is not BCP 47 (`language`, an alternate form's "
@@ -198,6 +201,8 @@ CODES: dict[str, Code] = {
     "P-GUTTER": Code("text closer to the binding than the print service's least inside "
                      "margin for the book's page count", "widen `print.margins.inside` in "
                      "book.yaml to the margin the message names"),
+    "P-STANDARD": Code("the file is a PDF/X version the print service does not take",
+                       _PREFLIGHT),
     "P-INK-LIMIT": Code("a colour laying down more ink (C+M+Y+K) than the print service's "
                         "limit", "use a lighter colour in the style's cover colours"),
     "P-COVER-SAFE-ZONE": Code("text of the cover closer to its trim or the spine's folds than "

@@ -17,6 +17,7 @@ import yaml
 from PIL import Image
 
 from publish.build.pipeline import build
+from publish.errors import SourceError
 
 from .conftest import ROOTS
 from .readback import letters
@@ -108,3 +109,29 @@ def test_a_book_with_no_isbn_has_no_barcode(seven_letters: Path, tmp_path: Path)
     assert "isbn" not in meta  # KDP prints its own barcode in the box, left free
     assert decoded(rendered(seven_letters / "seven-letters-cover.pdf", tmp_path),
                    tmp_path) == set()
+
+
+def test_back_cover_text_is_printed_instead_of_the_description(minimal: Path,
+                                                                tmp_path: Path) -> None:
+    meta_file = minimal / "book.yaml"
+    text = meta_file.read_text(encoding="utf-8")
+    meta_file.write_text(text + "back_cover: Two letters, and what they say of each other.\n",
+                         encoding="utf-8")
+    build(minimal, tmp_path / "dist", ["cover"])
+    back = subprocess.run(["pdftotext", str(tmp_path / "dist" / "minimal-cover.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "what they say of each other" in back
+    assert "used by the tests" not in back  # the description: "Two short letters used by..."
+
+
+def test_a_back_cover_text_too_long_for_the_back_is_refused(minimal: Path,
+                                                              tmp_path: Path) -> None:
+    meta_file = minimal / "book.yaml"
+    words = " ".join(["A letter said what the other letter said of it."] * 38)  # 1,900 letters
+    meta_file.write_text(meta_file.read_text(encoding="utf-8") + f"back_cover: {words}\n",
+                         encoding="utf-8")
+    with pytest.raises(SourceError) as refused:
+        build(minimal, tmp_path / "dist", ["cover"])
+    assert refused.value.code == "S-BACK-COVER"
+    assert refused.value.location().startswith("book.yaml:")
+    assert not (tmp_path / "dist" / "minimal-cover.pdf").exists()

@@ -161,3 +161,43 @@ def test_the_preflight_measures_the_cover_s_ink_against_the_limit(seven_letters:
                                           panel_mm=TRIM_IN[0] * 25.4)}
     assert "P-INK-LIMIT" not in codes(240)
     assert "P-INK-LIMIT" in codes(150)
+
+
+def planted(rules: dict[str, object], pdf: Path, *, cover: bool = False) -> set[str]:
+    """The codes the preflight gives `pdf` on KDP's rules with `rules` changed."""
+    changed = service("kdp").model_copy(update=rules)
+    with pikepdf.open(pdf) as document:
+        trim = [float(v) * 25.4 / PT for v in document.pages[0].obj.TrimBox]
+    return {f.code for f in preflight(pdf, trim_mm=(trim[2] - trim[0], trim[3] - trim[1]),
+                                      bleed_mm=0.125 * 25.4 if cover else 0,
+                                      black_text=not cover, service=changed, cover=cover,
+                                      panel_mm=TRIM_IN[0] * 25.4)}
+
+
+def test_the_preflight_names_each_broken_rule(seven_letters: Path, tmp_path: Path) -> None:
+    """Each rule of a profile, broken on purpose in the profile, is found in the file."""
+    pdf, cover = seven_letters / "seven-letters.pdf", seven_letters / "seven-letters-cover.pdf"
+    assert planted({}, pdf) == set() and planted({}, cover, cover=True) == set()
+    gutter = [service("kdp").gutter[0].model_copy(update={"inside": 1.0})]
+    assert "P-GUTTER" in planted({"gutter": gutter}, pdf)  # the inside margin is 18 mm
+    pages = service("kdp").pages
+    assert "P-PAGE-COUNT" in planted({"pages": pages.model_copy(update={"multiple": 4})}, pdf)
+    assert "P-STANDARD" in planted({"accepts": ["PDF/X-1a"]}, pdf)  # the file is PDF/X-4
+    assert "P-COVER-SAFE-ZONE" in planted({"cover_safe_zone": 1.0}, cover, cover=True)
+    shorter = tmp_path / "shorter.pdf"  # the blank page KDP's count added, taken off again
+    with pikepdf.open(pdf) as document:
+        del document.pages[-1]
+        document.save(shorter)
+    last_blank = pages.model_copy(update={"last_blank": True, "multiple": 1})
+    assert "P-LAST-PAGE" in planted({"pages": last_blank}, shorter)
+
+
+@pytest.mark.parametrize(("name", "pages", "paper", "size"), [
+    ("kdp", 78, "cream", 0.0),  # KDP prints no spine text below 79 pages
+    ("kdp", 79, "white", 0.0),  # 0.178 in: too narrow for 5 pt inside 0.0625 in each side
+    ("kdp", 120, "cream", 8.0),  # 0.3 in
+    ("lulu", 80, "white", 6.4),  # 80 / 444 + 0.06 = 0.240 in: (0.240 - 0.125) x 72 / 1.3 pt
+])
+def test_spine_text_is_printed_only_where_it_fits(name: str, pages: int, paper: str,
+                                                   size: float) -> None:
+    assert service(name).spine_text_size(pages, paper) == pytest.approx(size, abs=0.15)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from publish.checks.preflight import preflight
 from publish.editions.cover import CoverWriter
 from publish.editions.epub import EpubWriter
 from publish.editions.pdf import PdfWriter
-from publish.errors import EnvironmentProblem, OutputError, UsageError
+from publish.errors import CODES, EnvironmentProblem, OutputError, UsageError
 from publish.layout.interior import Interior, LayoutWriter
 from publish.records.marc import MarcWriter
 from publish.records.onix import OnixWriter
@@ -94,6 +94,10 @@ def build(source: Path, out: Path, formats: Sequence[str] = ORDER, profile: Prof
         raise environment_error(error) from None
     built.warnings.extend(w for part in book.parts for f in part.figures
                           if (w := coarse(f, part.source)))
+    if job.service.barcode.required and not book.meta.isbn.print and "cover" in asked:
+        built.warnings.append(f"book.yaml: {job.service.name} takes no cover without the "
+                              "ISBN's barcode: give the print edition's ISBN (isbn: {print: "
+                              "...}), and the back cover prints it")
     return built
 
 
@@ -198,6 +202,9 @@ def _run(writer: Writer, job: Job, store: Cache, common: str, say: Progress) -> 
     return output
 
 
+SERVICE_RULES = {"P-PAGE-COUNT", "P-GUTTER", "P-STANDARD"}  # met by changing the book
+
+
 def preflight_all(job: Job, store: Cache, common: str, published: set[str]) -> None:
     """Preflight every print file to be published; the first error stops the build. A file
     that passed before, with the same geometry, is not read again."""
@@ -217,10 +224,14 @@ def preflight_all(job: Job, store: Cache, common: str, published: set[str]) -> N
                                            panel_mm=mm(job.book.meta.print.trim_width))
                       if f.severity == "error"]
             if errors:
+                # A print service's rule the book cannot meet (too long, a margin too narrow
+                # for its binding) says what to change; anything else is a fault of ours.
+                code = errors[0].code
+                fix = CODES[code].fix if code in SERVICE_RULES else (
+                    "report it: the print style sheets made a file a printer would reject")
                 raise OutputError("O-PREFLIGHT", f"{name} fails the print preflight: {errors[0]}"
                                   + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                                  "report it: the print style sheets made a file a printer "
-                                  "would reject")
+                                  fix)
             store.put("preflight", key, Output({}, Summary()))
 
 

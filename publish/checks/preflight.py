@@ -59,8 +59,8 @@ def preflight(pdf: Path, *, trim_mm: tuple[float, float], bleed_mm: float,
     with _QpdfCheck(pdf) as qpdf:
         findings = _scan(pdf, trim_mm, bleed_mm, black_text,
                          service.ink_limit if service is not None else None)
-        if service is not None and not findings:
-            findings = service_findings(pdf, service, cover, panel_mm)
+        if service is not None and not [f for f in findings if f.severity == "error"]:
+            findings += service_findings(pdf, service, cover, panel_mm)
     return qpdf.findings + findings
 
 
@@ -332,9 +332,9 @@ class _Scan:
     def _colour(self, state: _State, stroke: bool, colour: Colour, what: str) -> None:
         if colour[0] == "rgb":
             self.rgb[what] += 1
-        elif colour[0] == "cmyk" and len(colour[1]) == 4 and min(colour[1]) < 0.999:
-            # (every ink at 100 %: registration, the crop marks' colour outside the trim)
-            self.ink = max(self.ink, 100 * sum(colour[1]))
+        elif colour[0] == "cmyk" and len(colour[1]) == 4:
+            registration = stroke and min(colour[1]) > 0.999  # the crop marks' every ink
+            self.ink = max(self.ink, 0 if registration else 100 * sum(colour[1]))
         state.stroke, state.fill = (colour, state.fill) if stroke else (state.stroke, colour)
 
     def _shading(self, shading: object, res: Dictionary) -> None:

@@ -38,8 +38,8 @@ def service_findings(pdf: Path, rules: Service, cover: bool, panel_mm: float = 0
     """What `rules` find in the interior (or, `cover`, the cover spread) at `pdf`."""
     trims, marks = _pages(pdf, text_only=cover)
     if cover:
-        return _cover(trims, marks, rules, panel_mm / 25.4 * PT)
-    findings: list[Finding] = []
+        return _standard(pdf, rules) + _cover(trims, marks, rules, panel_mm / 25.4 * PT)
+    findings: list[Finding] = [*_standard(pdf, rules)]
     count = len(trims)
     if count % rules.pages.multiple or not rules.pages.min <= count <= rules.pages.max:
         findings.append(_error("P-PAGE-COUNT", f"{count} pages: {rules.name} takes "
@@ -64,6 +64,16 @@ def service_findings(pdf: Path, rules: Service, cover: bool, panel_mm: float = 0
                                    f"binding: {rules.name} wants {rules.least_inside(count)} in "
                                    f"for {count} pages", where))
     return findings
+
+
+def _standard(pdf: Path, rules: Service) -> list[Finding]:
+    """The PDF/X version the file claims (its XMP), among those the service accepts."""
+    with pikepdf.open(pdf) as document:
+        claimed = str(document.open_metadata().get("pdfxid:GTS_PDFXVersion", ""))
+    if claimed in rules.accepts:
+        return []
+    return [_error("P-STANDARD", f"the file is {claimed or 'no PDF/X'}: {rules.name} takes "
+                   f"{', '.join(rules.accepts)}", "document")]
 
 
 def _cover(trims: list[Rect], marks: list[list[Rect]], rules: Service, panel: float
@@ -91,17 +101,29 @@ def _cover(trims: list[Rect], marks: list[list[Rect]], rules: Service, panel: fl
 
 
 def _pages(pdf: Path, text_only: bool) -> tuple[list[Rect], list[list[Rect]]]:
-    """Each page's TrimBox, and the bounds of the marks drawn on it (text only: `text_only`)."""
+    """Each page's TrimBox, and the bounds of the marks drawn on it (text only: `text_only`).
+    Text reaching the trim is a mark cut off: it is given as lying just inside the trim, so
+    the safe zone finds it (a path or an image reaching the trim is art set to bleed)."""
     with pikepdf.open(pdf) as document:
         trims = [_rect(page.obj.get("/TrimBox", page.mediabox)) for page in document.pages]
     wanted = (pdfium_c.FPDF_PAGEOBJ_TEXT,) if text_only else _MARKS
     drawn = pypdfium2.PdfDocument(pdf)
     try:
-        marks = [[tuple(obj.get_bounds()) for obj in page.get_objects(max_depth=4)
-                  if obj.type in wanted] for page in drawn]
+        marks = [[_clamped(tuple(obj.get_bounds()), trim, obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT)
+                  for obj in page.get_objects(max_depth=4) if obj.type in wanted]
+                 for page, trim in zip(drawn, trims, strict=True)]
     finally:
         drawn.close()
     return trims, marks
+
+
+def _clamped(box: tuple[float, ...], trim: Rect, text: bool) -> Rect:
+    left, bottom, right, top = box
+    if not text:
+        return left, bottom, right, top
+    inset = 2 * TOLERANCE_PT  # inside the trim, nearer it than any safe zone
+    return (max(left, trim[0] + inset), max(bottom, trim[1] + inset),
+            min(right, trim[2] - inset), min(top, trim[3] - inset))
 
 
 def _rect(box: pikepdf.Object) -> Rect:

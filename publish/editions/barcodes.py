@@ -39,6 +39,9 @@ class Barcode:
     addon: str  # 5 digits, or ''
     bars: tuple[Bar, ...]
     width: int  # modules, quiet zones included
+    main_width: int = 0  # the EAN-13's modules, its quiet zones included (its digits' line)
+    addon_start: int = 0  # where the add-on begins, and its modules (its digits' line)
+    addon_width: int = 0
 
 
 def ean5(code: str) -> str:
@@ -65,12 +68,13 @@ def barcode(isbn: str, addon: str = "") -> Barcode:
         raise ValueError(f"{isbn} has a wrong check digit")
     (modules,) = symbol.build()
     bars = _bars(modules, QUIET, guards=True)
-    width = QUIET + len(modules) + 7
+    width = main = QUIET + len(modules) + 7
+    start = length = 0
     if addon:
-        start = QUIET + len(modules) + ADDON_GAP
+        start, length = QUIET + len(modules) + ADDON_GAP, len(ean5(addon))
         bars += _bars(ean5(addon), start, guards=False, addon=True)
-        width = start + len(ean5(addon)) + 5
-    return Barcode(digits, addon, tuple(bars), width)
+        width = start + length + 5
+    return Barcode(digits, addon, tuple(bars), width, main, start, length)
 
 
 def _bars(modules: str, offset: int, guards: bool, addon: bool = False) -> list[Bar]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pypdfium2
 from isbnlib import mask
@@ -14,13 +14,18 @@ from pydantic import ConfigDict, with_config
 
 from publish.editions.barcodes import MODULE_MM, Barcode, barcode, price_addon
 from publish.editions.pdfx import finish
+from publish.errors import SourceError
 from publish.layout.interior import Interior
-from publish.layout.typeset import lay_out
+from publish.layout.typeset import render_document, write_pdf
 from publish.render.html import environment, modified
 from publish.source.model import mm
 from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from weasyprint import Document
+
     from publish.source.model import Meta, Print
     from publish.source.services import Service
 
@@ -48,17 +53,26 @@ def _html(job: Job, pages: int) -> tuple[str, str]:
     rules = job.service
     spine = rules.spine_inches(pages, settings.paper)
     meta = job.book.meta
+    spine_size = rules.spine_text_size(pages, settings.paper)
+    box = rules.barcode
     html = environment().get_template("print/cover.html.jinja").render(
         meta=meta, modified=modified(job.epoch), front=Markup(front), back=True,
-        spine_text=rules.prints_spine_text(pages),
-        back_text=meta.back_cover or meta.description or "",
+        spine_text=spine_size > 0, back_text=back_text(meta),
         isbn=mask(meta.isbn.print) or meta.isbn.print if meta.isbn.print else "",
-        barcode=isbn_barcode(meta), box=rules.barcode,
-        module=MODULE_MM)
+        barcode=isbn_barcode(meta), box=box, module=MODULE_MM)
+    # The back's text stands above the barcode box, whether a barcode is printed in it or
+    # the service prints its own there.
     page = (f"@page {{ size: {2 * panel + spine:.4f}in {height:.4f}in; margin: 0; "
             f"bleed: {rules.cover_bleed}in; }}\n"
-            f".spread {{ grid-template-columns: {panel:.4f}in {spine:.4f}in {panel:.4f}in; }}")
+            f".spread {{ grid-template-columns: {panel:.4f}in {spine:.4f}in {panel:.4f}in; }}\n"
+            f".spine-title {{ font-size: {spine_size}pt; }}\n"
+            f".back-text {{ bottom: {box.from_bottom + box.height + 0.3:.3f}in; }}")
     return html, page
+
+
+def back_text(meta: Meta) -> str:
+    """What the back cover says: `back_cover`, else the description."""
+    return meta.back_cover or meta.description or ""
 
 
 def isbn_barcode(meta: Meta) -> Barcode | None:
@@ -68,6 +82,40 @@ def isbn_barcode(meta: Meta) -> Barcode | None:
         return None
     price = next((p for p in meta.prices if p.edition == "print"), None)
     return barcode(meta.isbn.print, price_addon(price.amount, price.currency) if price else "")
+
+
+def _back_fits(job: Job, document: Document) -> None:
+    """Stop where the back cover's text runs past the space above the barcode box (the
+    panel would cut its end off): the last line laid out must end inside its block."""
+    block = next(iter(_boxes_of(document.pages[0]._page_box, "back-text")), None)
+    if block is None:
+        return
+    bottom = block.content_box_y() + block.height
+    lines = [child.position_y + child.margin_height() for child in _descendants(block)]
+    if lines and max(lines) > bottom + 0.5:
+        meta = job.book.meta
+        key = "back_cover" if meta.back_cover else "description"
+        fix = f"shorten `{key}`" + (", or give the back a `back_cover` text of its own"
+                                    if key == "description" else "")
+        raise SourceError("S-BACK-COVER", f"the back cover's text (`{key}`) is too long for "
+                          "the space above the barcode box", fix, "book.yaml",
+                          job.book.key_lines.get(key))
+
+
+def _boxes_of(box: Any, name: str) -> Iterator[Any]:
+    """The boxes of the HTML element of class `name` (WeasyPrint's, read only)."""
+    element = getattr(box, "element", None)
+    if element is not None and name in (element.get("class") or "").split():
+        yield box
+        return
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes_of(child, name)
+
+
+def _descendants(box: Any) -> Iterator[Any]:
+    for child in getattr(box, "children", None) or ():
+        yield child
+        yield from _descendants(child)
 
 
 def front_image(pdf: bytes, settings: Print, pages: int, rules: Service) -> bytes:
@@ -113,7 +161,9 @@ class CoverWriter:
     def write(self, job: Job) -> Output[Cover]:
         pages = job.fact(Interior).pages
         html, page = _html(job, pages)
-        pdf = lay_out(job, html, SHEETS, page)
+        document = render_document(job, html, SHEETS, page)
+        _back_fits(job, document)
+        pdf = write_pdf(job, document)
         rules = job.service
         width, height = cover_size(job.book.meta.print, pages, rules)
         bleed = rules.cover_bleed

@@ -39,12 +39,13 @@ def with_blank_pages(pdf: bytes, count: int) -> bytes:
     if not count:
         return pdf
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        last = document.pages[-1].obj
+        last = document.pages[-1]
         for _ in range(count):
             page = document.add_blank_page()
-            for box in ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
-                if box in last:
-                    page.obj[box] = pikepdf.Array(list(last[box]))
+            page.obj.MediaBox = pikepdf.Array(list(last.mediabox))  # resolved if inherited
+            for box in ("/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+                if box in last.obj:
+                    page.obj[box] = pikepdf.Array(list(last.obj[box]))
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()

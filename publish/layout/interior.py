@@ -25,6 +25,7 @@ from publish.layout.longnotes import (
 from publish.layout.notesplit import Continuation, Splits, apply
 from publish.layout.orphans import keep_lines, orphans_css
 from publish.layout.pagemap import PageStart, anchors_on_pages, folios, page_map
+from publish.layout.pagemap import blank as is_blank
 from publish.layout.typeset import Laid, render_document
 from publish.render.html import environment, modified, notes_of
 from publish.source.model import mm
@@ -147,7 +148,7 @@ def lay_out_interior(job: Job) -> tuple[Laid, Interior]:
                           f"{MAX_PASSES})", "report it, with the book")
     # The blank pages the service wants at the end (a count it takes, a blank last page):
     # written into the PDF by the PDF writer, counted here for every stage that reads pages.
-    blank = job.service.blank_pages(count, starts[-1].element is None)
+    blank = job.service.blank_pages(count, is_blank(document.pages[-1]))
     every = labels_of(labels, count + blank)
     starts += [PageStart(index, every[index], None, None, 0, "")
                for index in range(count, count + blank)]

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from weasyprint.formatting_structure.boxes import Box, InlineLevelBox, TextBox
+from weasyprint.formatting_structure.boxes import Box, InlineLevelBox, ReplacedBox, TextBox
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -118,6 +118,22 @@ def folios(document: Document, labels: list[str]) -> tuple[bool, ...]:
                  for box, *_ in _text_boxes(margin, None, None, False)}
         out.append(labels[index] in texts)
     return tuple(out)
+
+
+def blank(page: object) -> bool:
+    """Whether a laid-out page draws nothing in its content area: no text (a scene break's
+    ornament is text), no image, no rule."""
+    def draws(box: Box) -> bool:
+        if isinstance(box, TextBox):
+            return bool(box.text.strip())
+        if isinstance(box, ReplacedBox):  # an image
+            return True
+        style = getattr(box, "style", None)
+        if style is not None and any(style[f"border_{side}_width"]
+                                     for side in ("top", "right", "bottom", "left")):
+            return True
+        return any(draws(child) for child in getattr(box, "children", None) or ())
+    return not draws(page._page_box.children[0])  # type: ignore[attr-defined]
 
 
 def anchors_on_pages(document: Document, labels: list[str], wanted: set[str]

@@ -36,11 +36,13 @@ class Usage:
 
     proper: frozenset[str]
     seen: frozenset[str]
+    initialisms: frozenset[str] = frozenset()  # written in capitals: "cpc", "ussr"
 
 
 def usage(book: Book) -> Usage:
     capital: Counter[str] = Counter()
     lower: Counter[str] = Counter()
+    initialisms: set[str] = set()
     for part in book.parts:
         for token in part.text.tokens:
             if token.type != "inline":
@@ -51,13 +53,17 @@ def usage(book: Book) -> Usage:
                            for child in token.children or () if child.type in (
                                "text", "code_inline", "softbreak", "hardbreak"))
             for sentence in SENTENCE.split(text):
-                for word in WORD.findall(sentence)[1:]:
+                words = WORD.findall(sentence)
+                initialisms.update(w.lower() for w in words if len(w) > 1 and w.isupper()
+                                   and not sentence.isupper())
+                for word in words[1:]:
                     (capital if word[0].isupper() else lower)[word.lower()] += 1
     seen = frozenset(capital | lower)
     # A word the text never writes: capitalized if a name of book.yaml has it so.
     named = {word.lower() for text in _names(book) for word in WORD.findall(text)
              if word[0].isupper() and word.lower() not in seen}
-    return Usage(frozenset({w for w in capital if capital[w] > lower[w]} | named), seen)
+    return Usage(frozenset({w for w in capital if capital[w] > lower[w]} | named), seen,
+                 frozenset(initialisms))
 
 
 def _names(book: Book) -> Iterable[str]:
@@ -86,8 +92,9 @@ def sentence_case(title: str, words: Usage, lang: str, first: bool = True) -> st
         between = title[last:match.start()]
         starts = starts or bool(re.search(r"[.!?]\s*$", between))
         named = lowered in words.proper or (keep_unknown and lowered not in words.seen)
-        if capitals:
-            word = word.capitalize() if starts or named else lowered
+        if capitals:  # the text tells an initialism ("CPC") from a word
+            word = word if lowered in words.initialisms else \
+                word.capitalize() if starts or named else lowered
         elif not (starts or named or (len(word) > 1 and word.isupper())):
             word = lowered
         out += [between, word]

@@ -29,14 +29,22 @@ class Gutter(Strict):
 
 
 class PageRules(Strict):
-    min: int
-    max: int
-    multiple: int  # the page count is a multiple of it (blank pages added at the end)
+    min: Annotated[int, Field(ge=1)]
+    max: Annotated[int, Field(ge=1)]
+    multiple: Annotated[int, Field(ge=1)]  # the page count is a multiple of it (blanks added)
     last_blank: bool  # the last page must be blank (the service prints its own marks there)
 
 
+PerPage = Annotated[float, Field(gt=0, lt=0.01)]
+
+
+class Paper(Strict):
+    white: PerPage
+    cream: PerPage
+
+
 class Spine(Strict):
-    per_page: dict[Literal["white", "cream"], Annotated[float, Field(gt=0, lt=0.01)]]
+    per_page: Paper  # inches of spine a page, by paper
     add: Inches  # the cover's own thickness, where the formula adds one
 
 
@@ -73,11 +81,18 @@ class Service(Strict):
 
     def spine_inches(self, pages: int, paper: Literal["white", "cream"]) -> float:
         """The spine's width by the service's own formula, for `pages` pages on `paper`."""
-        return pages * self.spine.per_page[paper] + self.spine.add
+        per_page: float = getattr(self.spine.per_page, paper)
+        return pages * per_page + self.spine.add
 
-    def prints_spine_text(self, pages: int) -> bool:
-        """Whether the spine is wide enough for the service to print text on it."""
-        return pages >= self.spine_text.min_pages
+    def spine_text_size(self, pages: int, paper: Literal["white", "cream"]) -> float:
+        """The spine text's size in points: 8 pt, or as much as the spine holds inside its
+        clearances (a line is about 1.3 times its size); 0 where the service prints no
+        spine text, or where it would be smaller than 5 pt."""
+        if pages < self.spine_text.min_pages:
+            return 0.0
+        room = (self.spine_inches(pages, paper) - 2 * self.spine_text.clearance) * 72 / 1.3
+        size = min(8.0, room)
+        return round(size, 1) if size >= 5 else 0.0
 
     def least_inside(self, pages: int) -> float:
         """The least inside margin for a book of `pages` pages (the last row beyond)."""
