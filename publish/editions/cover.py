@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pypdfium2
 from isbnlib import mask
@@ -16,16 +16,12 @@ from publish.editions.barcodes import MODULE_MM, Barcode, barcode, price_addon
 from publish.editions.pdfx import finish
 from publish.errors import SourceError
 from publish.layout.interior import Interior
-from publish.layout.typeset import render_document, write_pdf
+from publish.layout.typeset import lay_out
 from publish.render.html import environment, modified
 from publish.source.model import mm
 from publish.stage import Facts, Job, Output, PrintFile
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from weasyprint import Document
-
     from publish.source.model import Meta, Print
     from publish.source.services import Service
 
@@ -84,38 +80,14 @@ def isbn_barcode(meta: Meta) -> Barcode | None:
     return barcode(meta.isbn.print, price_addon(price.amount, price.currency) if price else "")
 
 
-def _back_fits(job: Job, document: Document) -> None:
-    """Stop where the back cover's text runs past the space above the barcode box (the
-    panel would cut its end off): the last line laid out must end inside its block."""
-    block = next(iter(_boxes_of(document.pages[0]._page_box, "back-text")), None)
-    if block is None:
-        return
-    bottom = block.content_box_y() + block.height
-    lines = [child.position_y + child.margin_height() for child in _descendants(block)]
-    if lines and max(lines) > bottom + 0.5:
-        meta = job.book.meta
-        key = "back_cover" if meta.back_cover else "description"
-        fix = f"shorten `{key}`" + (", or give the back a `back_cover` text of its own"
-                                    if key == "description" else "")
-        raise SourceError("S-BACK-COVER", f"the back cover's text (`{key}`) is too long for "
-                          "the space above the barcode box", fix, "book.yaml",
-                          job.book.key_lines.get(key))
-
-
-def _boxes_of(box: Any, name: str) -> Iterator[Any]:
-    """The boxes of the HTML element of class `name` (WeasyPrint's, read only)."""
-    element = getattr(box, "element", None)
-    if element is not None and name in (element.get("class") or "").split():
-        yield box
-        return
-    for child in getattr(box, "children", None) or ():
-        yield from _boxes_of(child, name)
-
-
-def _descendants(box: Any) -> Iterator[Any]:
-    for child in getattr(box, "children", None) or ():
-        yield child
-        yield from _descendants(child)
+def _back_too_long(job: Job) -> SourceError:
+    """The back cover's text runs past the space above the barcode box."""
+    meta = job.book.meta
+    key = "back_cover" if meta.back_cover else "description"
+    fix = f"shorten `{key}`" + (", or give the back a `back_cover` text of its own"
+                                if key == "description" else "")
+    return SourceError("S-BACK-COVER", f"the back cover's text (`{key}`) is too long for the "
+                       "space above the barcode box", fix, "book.yaml", job.book.key_lines.get(key))
 
 
 def front_image(pdf: bytes, settings: Print, pages: int, rules: Service) -> bytes:
@@ -161,9 +133,9 @@ class CoverWriter:
     def write(self, job: Job) -> Output[Cover]:
         pages = job.fact(Interior).pages
         html, page = _html(job, pages)
-        document = render_document(job, html, SHEETS, page)
-        _back_fits(job, document)
-        pdf = write_pdf(job, document)
+        pdf, fits = lay_out(job, html, SHEETS, page, block="back-text")
+        if not fits:
+            raise _back_too_long(job)
         rules = job.service
         width, height = cover_size(job.book.meta.print, pages, rules)
         bleed = rules.cover_bleed

@@ -101,9 +101,36 @@ def write_pdf(job: Job, document: Document) -> bytes:
     return pdf
 
 
-def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str) -> bytes:
-    """Lay out and write the PDF at once (the cover)."""
-    return write_pdf(job, render_document(job, html, sheets, extra_css))
+def lay_out(job: Job, html: str, sheets: Sequence[str], extra_css: str,
+            block: str = "") -> tuple[bytes, bool]:
+    """Lay out and write the PDF at once (the cover); and whether the text of the element
+    of class `block` (the back cover's) ends inside it, its last line not cut off."""
+    document = render_document(job, html, sheets, extra_css)
+    fits = all(_ends_inside(box) for box in _boxes_of(document.pages[0]._page_box, block)) \
+        if block else True
+    return write_pdf(job, document), fits
+
+
+def _ends_inside(box: Any) -> bool:
+    bottom = box.content_box_y() + box.height
+    ends = [child.position_y + child.margin_height() for child in _descendants(box)]
+    return not ends or max(ends) <= bottom + 0.5
+
+
+def _boxes_of(box: Any, name: str) -> Iterator[Any]:
+    """The boxes of the HTML elements of class `name` (WeasyPrint's, read only)."""
+    element = getattr(box, "element", None)
+    if element is not None and name in (element.get("class") or "").split():
+        yield box
+        return
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes_of(child, name)
+
+
+def _descendants(box: Any) -> Iterator[Any]:
+    for child in getattr(box, "children", None) or ():
+        yield child
+        yield from _descendants(child)
 
 
 @contextlib.contextmanager
