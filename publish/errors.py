@@ -158,6 +158,10 @@ CODES: dict[str, Code] = {
     "O-XHTML": Code("an EPUB file is not well-formed XHTML", _BUG),
     "O-GLYPH-MISSING": Code("the PDF draws a character without a glyph",
                             "add a font that has it to `fonts/fonts.yaml`"),
+    "O-FONT-FALLBACK": Code("the PDF draws glyphs from a font of the building machine, not of "
+                            "the style (a character the style sheets draw, such as a list "
+                            "marker, that no face of the style has)",
+                            "give the style a face that has it, or draw another character"),
     "O-PAGE-MAP": Code("the EPUB's page-break markers cannot be placed where the PDF's pages "
                        "begin", _BUG),
     "O-NOTE-LOST": Code("the typesetter left a note out of every page (WeasyPrint 70's "

@@ -15,8 +15,13 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from publish.errors import SourceError
+from publish.build.pipeline import build
+from publish.errors import OutputError, SourceError
+from publish.layout.interior import SHEETS
+from publish.layout.typeset import render_document, write_pdf
 from publish.source.fonts import misaddressed, shipped_faces
+from publish.source.load import load_book
+from publish.stage import Job
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 MAX_TOTAL_BYTES = 12 * 1024 * 1024
@@ -242,3 +247,28 @@ def test_a_face_whose_cids_are_not_its_glyph_numbers_is_refused(tmp_path: Path) 
     assert error.location() == f"{tmp_path.name}/fonts.yaml:{line}"
     assert "'Collection-CIDs.otf'" in error.message and "glyph 1 is CID 101" in error.message
     assert "TrueType" in error.fix
+
+
+def test_nested_list_markers_come_from_the_shipped_faces(minimal: Path, tmp_path: Path) -> None:
+    """The typesetter's own markers for nested lists (a circle, a square) are glyphs the
+    Latin face lacks: the style draws others it has, and poppler lists no other font."""
+    text = minimal / "text" / "01-first.md"
+    text.write_text(text.read_text(encoding="utf-8")
+                    + "\n- outer\n    - inner\n        - innermost\n", encoding="utf-8")
+    build(minimal, tmp_path / "dist", ["pdf"])
+    listed = subprocess.run(["pdffonts", str(tmp_path / "dist" / "minimal.pdf")],
+                            capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    names = {line.split()[0].split("+", 1)[-1] for line in listed}
+    assert names and all(name.endswith(("-Shipped", "-Shipped-Italic", "-Shipped-Bold",
+                                        "-Shipped-BoldItalic")) for name in names), names
+
+
+def test_a_glyph_from_a_font_of_the_machine_stops_the_build(minimal: Path) -> None:
+    """A style that draws a character none of its faces has (here WeasyPrint's square list
+    marker) would print it in a font of the building machine: the PDF is not written."""
+    job = Job(book=load_book(minimal), faces=shipped_faces(), epoch=0)
+    html = "<html lang='en'><body><ul><li>a point</li></ul></body></html>"
+    write_pdf(job, render_document(job, html, SHEETS, ""))  # the style's own disc: no error
+    with pytest.raises(OutputError) as refused:
+        write_pdf(job, render_document(job, html, SHEETS, "ul { list-style-type: square; }"))
+    assert refused.value.code == "O-FONT-FALLBACK"

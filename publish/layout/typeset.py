@@ -91,6 +91,13 @@ def write_pdf(job: Job, document: Document) -> bytes:
         # finish() writes the /ID the file keeps (pdfx.py). A tenth of write_pdf (make bench).
         pdf: bytes = document.write_pdf(pdf_variant="pdf/x-4", uncompressed_pdf=False,
                                         pdf_identifier=False, pdf_tags=True)
+    ours = {face.css_family for face in job.faces}
+    foreign = sorted({str(f.family) for f in document.fonts.values()} - ours)
+    if foreign:  # the style asked for a glyph no face of it has (a list marker, an ornament)
+        raise OutputError("O-FONT-FALLBACK", f"the typesetter took glyphs from "
+                          f"{', '.join(foreign)}, a font of the building machine, not of the "
+                          "style: a character the style sheets draw is in none of its faces",
+                          "give the style a face that has it, or draw another character")
     for font in document.fonts.values():  # filled as the PDF is written
         if font.missing:
             # WeasyPrint keeps the code points (ints), not the characters.
