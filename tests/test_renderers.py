@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pikepdf
 import pypdfium2
-from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops
 
 from publish.build.pipeline import build
+
+from .test_fonts_shipped import make_subsets
 
 DPI = 300
 CELL = 24  # pixels at 300 dpi: 2 mm
@@ -118,15 +119,7 @@ def test_the_comparison_sees_a_misaddressed_font(seven_letters: Path, tmp_path: 
         if (isinstance(descriptor, pikepdf.Dictionary) and "/FontFile3" in descriptor
                 and "Noto" in str(descriptor.get("/FontName"))):
             stream = descriptor.FontFile3
-            font = TTFont(io.BytesIO(stream.read_bytes()))
-            top = font["CFF "].cff.topDictIndex[0]
-            names = [".notdef"] + [f"cid{gid + 1:05d}" for gid in range(1, len(top.charset))]
-            top.CharStrings.charStrings = {name: gid for gid, name in enumerate(names)}
-            top.charset = names
-            font.setGlyphOrder(names)
-            data = io.BytesIO()
-            font.save(data)
-            stream.write(data.getvalue())
+            stream.write(make_subsets().shifted_cids(stream.read_bytes(), 1))
     broken = tmp_path / "broken.pdf"
     pdf.save(broken)
     drawing, _ = ghostscript(broken, 2)

@@ -161,13 +161,19 @@ def subset_cjk(ttc: Path, face_name: str, codepoints: Iterable[int]) -> tuple[by
 
 
 def identity_cids(data: bytes) -> bytes:
-    """The CID-keyed CFF font ``data`` with CID n for glyph n, all else unchanged.
+    """The CID-keyed CFF font ``data`` with CID n for glyph n, all else unchanged."""
+    return shifted_cids(data, 0)
+
+
+def shifted_cids(data: bytes, shift: int) -> bytes:
+    """The CID-keyed CFF font ``data`` with CID n + ``shift`` for glyph n (but .notdef, CID 0);
+    ``shift`` 0 is the identity the build wants, any other the fault it refuses (the tests).
 
     Only the CFF table is decompiled and written again: the glyphs keep their numbers and
     outlines, and every other table (cmap, GSUB, GPOS, metrics) is copied byte for byte."""
     font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     top = font["CFF "].cff.topDictIndex[0]
-    names = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, len(top.charset))]
+    names = [".notdef"] + [f"cid{gid + shift:05d}" for gid in range(1, len(top.charset))]
     top.CharStrings.charStrings = {name: gid for gid, name in enumerate(names)}
     top.charset = names
     font.setGlyphOrder(names)

@@ -23,7 +23,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from publish.checks import Finding
-from publish.checks.servicerules import service_findings
+from publish.checks.servicerules import Rect, service_findings
+from publish.checks.servicerules import error as _error
+from publish.checks.servicerules import rect as _rect
 from publish.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
@@ -42,7 +44,6 @@ _KINDS = {  # colour space names and array families; /RGB, /CMYK, /G: inline ima
     "/Pattern": "pattern",
 }
 
-Rect = tuple[float, float, float, float]
 Matrix = tuple[float, ...]  # a b c d e f
 Colour = tuple[str, tuple[float, ...]]  # (space kind, components)
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -100,10 +101,6 @@ _MARKS = "paths painted wholly outside the TrimBox (printer's marks?): POD servi
 _NO_INTENT = "no /OutputIntents entry with /S /GTS_PDFX: declare @color-profile device-cmyk"
 
 
-def _error(code: str, message: str, location: str = "document") -> Finding:
-    return Finding(VALIDATOR, "error", code, message, location)
-
-
 class _QpdfCheck:
     """`qpdf --check` running while the `with` block runs; its findings after."""
 
@@ -141,11 +138,6 @@ def _output_intent(doc: pikepdf.Pdf) -> list[Finding]:
         message = "the PDF/X output intent has no CMYK ICC profile (DestOutputProfile, /N 4)"
         return [_error("P-OUTPUT-INTENT-NOT-CMYK", message)]
     return [_error("P-NO-OUTPUT-INTENT", _NO_INTENT)]
-
-
-def _rect(value: pikepdf.Object) -> Rect:
-    x0, y0, x1, y1 = (float(v) for v in value.as_list())
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
 def _margins(outer: Rect, inner: Rect) -> list[float]:

@@ -42,11 +42,11 @@ def service_findings(pdf: Path, rules: Service, cover: bool, panel_mm: float = 0
     findings: list[Finding] = [*_standard(pdf, rules)]
     count = len(trims)
     if count % rules.pages.multiple or not rules.pages.min <= count <= rules.pages.max:
-        findings.append(_error("P-PAGE-COUNT", f"{count} pages: {rules.name} takes "
+        findings.append(error("P-PAGE-COUNT", f"{count} pages: {rules.name} takes "
                                f"{rules.pages.min} to {rules.pages.max} pages, a multiple of "
                                f"{rules.pages.multiple}", "document"))
     if rules.pages.last_blank and marks and marks[-1]:
-        findings.append(_error("P-LAST-PAGE", f"the last page is not blank: {rules.name} "
+        findings.append(error("P-LAST-PAGE", f"the last page is not blank: {rules.name} "
                                "prints its own marks there", f"page {count}"))
     safe, inside = rules.safe_zone * PT, rules.least_inside(count) * PT
     for index, (trim, objects) in enumerate(zip(trims, marks, strict=True)):
@@ -54,13 +54,13 @@ def service_findings(pdf: Path, rules: Service, cover: bool, panel_mm: float = 0
         inner = [o for o in objects if _within(o, trim)]
         near = min((_distance(o, trim) for o in inner), default=safe)
         if near < safe - TOLERANCE_PT:
-            findings.append(_error("P-SAFE-ZONE", f"a mark {near / PT:.3f} in from the trim: "
+            findings.append(error("P-SAFE-ZONE", f"a mark {near / PT:.3f} in from the trim: "
                                    f"{rules.name} wants every mark (running heads and folios "
                                    f"too) {rules.safe_zone} in inside it", where))
         # A recto (odd page) is bound on its left, a verso on its right.
         binding = [(o[0] - trim[0]) if index % 2 == 0 else (trim[2] - o[2]) for o in inner]
         if binding and min(binding) < inside - TOLERANCE_PT:
-            findings.append(_error("P-GUTTER", f"text {min(binding) / PT:.3f} in from the "
+            findings.append(error("P-GUTTER", f"text {min(binding) / PT:.3f} in from the "
                                    f"binding: {rules.name} wants {rules.least_inside(count)} in "
                                    f"for {count} pages", where))
     return findings
@@ -72,7 +72,7 @@ def _standard(pdf: Path, rules: Service) -> list[Finding]:
         claimed = str(document.open_metadata().get("pdfxid:GTS_PDFXVersion", ""))
     if claimed in rules.accepts:
         return []
-    return [_error("P-STANDARD", f"the file is {claimed or 'no PDF/X'}: {rules.name} takes "
+    return [error("P-STANDARD", f"the file is {claimed or 'no PDF/X'}: {rules.name} takes "
                    f"{', '.join(rules.accepts)}", "document")]
 
 
@@ -95,7 +95,7 @@ def _cover(trims: list[Rect], marks: list[list[Rect]], rules: Service, panel: fl
             room, clear, what = rules.cover_safe_zone, min(fold, _distance(box, trim)), \
                 "the trim and the folds"
         if clear < room * PT - TOLERANCE_PT:
-            return [_error("P-COVER-SAFE-ZONE", f"cover text {max(clear, 0) / PT:.3f} in from "
+            return [error("P-COVER-SAFE-ZONE", f"cover text {max(clear, 0) / PT:.3f} in from "
                            f"{what}: {rules.name} wants {room} in", "cover")]
     return []
 
@@ -105,7 +105,7 @@ def _pages(pdf: Path, text_only: bool) -> tuple[list[Rect], list[list[Rect]]]:
     Text reaching the trim is a mark cut off: it is given as lying just inside the trim, so
     the safe zone finds it (a path or an image reaching the trim is art set to bleed)."""
     with pikepdf.open(pdf) as document:
-        trims = [_rect(page.obj.get("/TrimBox", page.mediabox)) for page in document.pages]
+        trims = [rect(page.obj.get("/TrimBox", page.mediabox)) for page in document.pages]
     wanted = (pdfium_c.FPDF_PAGEOBJ_TEXT,) if text_only else _MARKS
     drawn = pypdfium2.PdfDocument(pdf)
     try:
@@ -126,8 +126,9 @@ def _clamped(box: tuple[float, ...], trim: Rect, text: bool) -> Rect:
             min(right, trim[2] - inset), min(top, trim[3] - inset))
 
 
-def _rect(box: pikepdf.Object) -> Rect:
-    x0, y0, x1, y1 = (float(v) for v in box)
+def rect(value: pikepdf.Object) -> Rect:
+    """A PDF rectangle as (left, bottom, right, top), whichever corners it names."""
+    x0, y0, x1, y1 = (float(v) for v in value.as_list())
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
@@ -141,5 +142,6 @@ def _distance(box: Rect, trim: Rect) -> float:
     return min(box[0] - trim[0], box[1] - trim[1], trim[2] - box[2], trim[3] - box[3])
 
 
-def _error(code: str, message: str, location: str) -> Finding:
+def error(code: str, message: str, location: str = "document") -> Finding:
+    """An error of the preflight (preflight.py's findings and this module's)."""
     return Finding(VALIDATOR, "error", code, message, location)

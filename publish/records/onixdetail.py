@@ -201,9 +201,7 @@ def prices(meta: Meta, edition: str) -> tuple[Price, ...]:
         countries = set(price.territory.split()) if price.territory != "WORLD" else set()
         kind = EXCLUDING_TAX if countries and countries <= SALES_TAX_COUNTRIES else \
             INCLUDING_TAX
-        out.append(Price(kind, price.amount, price.currency,
-                         countries="" if not countries else price.territory,
-                         regions="WORLD" if not countries else ""))
+        out.append(Price(kind, price.amount, price.currency, **territory(price.territory)))
     return tuple(out)
 
 
